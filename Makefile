@@ -1,0 +1,45 @@
+# SIP Tracker: `make run` serves the app, `make test` runs the whole suite. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+PORT ?= 5000
+
+.PHONY: run test setup install translations messages bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(VENV)/bin/pybabel compile -q -d sip/translations
+
+setup: translations
+	$(FLASK) sip setup
+
+run: setup
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	@if [ "$$SIP_REQUIRE_POSTGRES" = 1 ] && [ -z "$$SIP_TEST_POSTGRES_URL" ]; then \
+	  echo "SIP_REQUIRE_POSTGRES=1 but SIP_TEST_POSTGRES_URL is not set"; exit 1; fi
+	@echo "== tests on SQLite"
+	$(PY) -m pytest
+	@if [ -n "$$SIP_TEST_POSTGRES_URL" ]; then \
+	  echo "== tests on PostgreSQL"; \
+	  SIP_TEST_DATABASE_URL="$$SIP_TEST_POSTGRES_URL" $(PY) -m pytest; fi
+
+# For developers: extract UI strings and update both catalogues (then translate the new French entries).
+messages: install
+	$(VENV)/bin/pybabel extract -F sip/babel.cfg -k _l -k lazy_gettext -o sip/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i sip/translations/messages.pot -d sip/translations --no-fuzzy-matching
+	$(PY) -m sip.core.catalogues
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,66 @@
+"""SIP Tracker: the Logistics Cluster's Strategy Implementation Plan, its reports and dashboards."""
+from flask import Flask, request
+
+from sip.config import ROOT, Config
+from sip.core import database
+from sip.extensions import babel, csrf, db, migrate
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI and error pages."""
+    config = config or Config()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    from sip.core import errors, templating
+    from sip import cli
+
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from sip.core.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Import every domain's models so that metadata and migrations see all tables."""
+    import sip.bodies.models  # noqa: F401
+    import sip.core.models  # noqa: F401
+    import sip.plan.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Mount each domain's views."""
+    from sip.bodies.views import bp as bodies_bp
+    from sip.core.views import bp as core_bp
+    from sip.plan.views import bp as plan_bp
+
+    for blueprint in (core_bp, plan_bp, bodies_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    """Requests that may write begin their SQLite transaction with BEGIN IMMEDIATE."""
+
+    @app.before_request
+    def _mark_write_intent():
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            database.write_intent.set(True)

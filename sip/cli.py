@@ -1,0 +1,90 @@
+"""Command-line interface (`flask --app app sip ...`): thin wrappers over services."""
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from sip.core.database import intending_to_write
+from sip.extensions import db
+
+sip_cli = AppGroup("sip", help="SIP Tracker commands.")
+
+
+def _print_issues(kind: str, issues) -> None:
+    """Print warnings or errors one a line, with their line number and code."""
+    for issue in issues:
+        where = f"line {issue.line}: " if issue.line else ""
+        code = f"[{issue.code}] " if issue.code else ""
+        click.echo(f"{kind}: {where}{code}{issue.message}")
+
+
+@sip_cli.command("setup")
+def setup_command():
+    """Migrate the database to the latest version and load the plan (safe to run again)."""
+    from seed import load_json
+    from sip.plan.services import load_seed
+
+    upgrade()
+    with intending_to_write():
+        result = load_seed(
+            load_json("plan.json"), load_json("bodies.json"), load_json("commitments.json"), load_json("glossary.json")
+        )
+        db.session.commit()
+    if result.strategy_created:
+        counts = ", ".join(f"{value} {key}" for key, value in result.counts.items())
+        click.echo(f"Loaded the plan: {counts}.")
+    elif not result.bodies_created:
+        click.echo("The plan is already loaded; nothing changed.")
+    if result.bodies_created:
+        click.echo(f"Created {result.bodies_created} bodies.")
+
+
+@sip_cli.command("check-plan")
+def check_plan_command():
+    """List numbering inconsistencies (warnings, exit 0) and hard errors (exit 1) in the stored plan."""
+    from sip.plan.queries import current_strategy
+    from sip.plan.services import check_plan
+
+    strategy = current_strategy()
+    if strategy is None:
+        click.echo("error: no plan is loaded; run `flask --app app sip setup` first.", err=True)
+        sys.exit(1)
+    warnings, errors = check_plan(strategy)
+    _print_issues("warning", warnings)
+    _print_issues("error", errors)
+    click.echo(f"{len(warnings)} warning(s), {len(errors)} error(s).")
+    sys.exit(1 if errors else 0)
+
+
+@sip_cli.command("import-text")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Only read the document and report what it holds.")
+def import_text_command(path: str, dry_run: bool):
+    """Read a plan document in the SIP text format and print what it holds and its warnings."""
+    from sip.plan.reader import read_plan_file
+
+    if not dry_run:
+        click.echo("error: importing changes into the plan goes through amendments; use --dry-run to check a document.", err=True)
+        sys.exit(2)
+    plan = read_plan_file(path)
+    counts = plan.counts()
+    click.echo(", ".join(f"{value} {key}" for key, value in counts.items()))
+    for pillar in plan.pillars:
+        click.echo(f"Pillar {pillar.number}: {pillar.title}")
+        for outcome in pillar.outcomes:
+            click.echo(f"  {outcome.code} {outcome.text[:70]}")
+            for output in outcome.outputs:
+                click.echo(f"    {output.code} {output.text[:66]}")
+                for activity in output.activities:
+                    bodies = ", ".join(f"{r.body} ({r.role})" for r in activity.responsibilities) or activity.status
+                    click.echo(f"      {activity.code} {activity.text[:50]}… — {bodies}")
+    _print_issues("warning", plan.warnings)
+    _print_issues("error", plan.errors)
+    sys.exit(1 if plan.errors else 0)
+
+
+def register(app: Flask) -> None:
+    """Add the `sip` command group to the app's CLI."""
+    app.cli.add_command(sip_cli)

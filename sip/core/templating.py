@@ -1,0 +1,31 @@
+"""Template filters and globals; none of them queries the database."""
+from urllib.parse import urlencode
+
+from flask import request, url_for
+
+from sip.bodies.models import BODY_KINDS
+from sip.core.i18n import current_language, is_fallback, languages, translated
+from sip.plan.models import ROLES, STATUSES
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query parameters changed (None removes one)."""
+    args = request.args.to_dict()
+    args.update(changes)
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    if request.endpoint is None:  # an error page for an unknown address
+        return f"{request.path}?{urlencode(args)}" if args else request.path
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app) -> None:
+    """Install filters (`tr`, labels) and globals (language switcher helpers)."""
+    app.add_template_filter(translated, "tr")
+    app.add_template_filter(is_fallback, "is_fallback")
+    app.add_template_filter(lambda status: STATUSES.get(status, status), "status_label")
+    app.add_template_filter(lambda role: ROLES.get(role, role), "role_label")
+    app.add_template_filter(lambda kind: BODY_KINDS.get(kind, kind), "kind_label")
+    app.add_template_global(url_with)
+    app.add_template_global(languages)
+    app.add_template_global(current_language)
+    app.add_template_global(STATUSES, "STATUSES")

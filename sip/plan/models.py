@@ -1,0 +1,159 @@
+"""The plan: strategy → pillars → outcomes → outputs → activities, with responsibilities."""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sip.extensions import db
+
+STATUSES = {
+    "planned": _l("Planned"),
+    "on_track": _l("On track"),
+    "at_risk": _l("At risk"),
+    "delayed": _l("Delayed"),
+    "completed": _l("Completed"),
+    "discontinued": _l("Discontinued"),
+}
+
+ROLES = {
+    "lead": _l("Lead"),
+    "contributor": _l("Contributor"),
+    "organiser": _l("Organiser"),
+    "participant": _l("Participant"),
+}
+
+
+class Strategy(db.Model):
+    """A strategy and its implementation plan (the seed is the GLC 2022–2026 plan)."""
+
+    __tablename__ = "strategy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[dict] = mapped_column(JSON)
+    revision: Mapped[dict | None] = mapped_column(JSON)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    sections: Mapped[list] = mapped_column(JSON, default=list)
+    commitments_intro: Mapped[dict | None] = mapped_column(JSON)
+
+    pillars = relationship("Pillar", back_populates="strategy", order_by="Pillar.number")
+    commitments = relationship("Commitment", order_by="Commitment.number")
+    glossary = relationship("GlossaryTerm", order_by="GlossaryTerm.position")
+
+
+class Pillar(db.Model):
+    """One of the strategy's pillars, with its goal."""
+
+    __tablename__ = "pillar"
+    __table_args__ = (UniqueConstraint("strategy_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[dict] = mapped_column(JSON)
+    goal: Mapped[dict] = mapped_column(JSON)
+
+    strategy = relationship("Strategy", back_populates="pillars")
+    outcomes = relationship("Outcome", back_populates="pillar", order_by="Outcome.position")
+
+
+class Outcome(db.Model):
+    """An outcome ("Réalisation") of a pillar, coded as printed, e.g. "1.1"."""
+
+    __tablename__ = "outcome"
+    __table_args__ = (UniqueConstraint("pillar_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pillar_id: Mapped[int] = mapped_column(ForeignKey("pillar.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    text: Mapped[dict] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+
+    pillar = relationship("Pillar", back_populates="outcomes")
+    outputs = relationship("Output", back_populates="outcome", order_by="Output.position")
+
+
+class Output(db.Model):
+    """An output ("Produit") of an outcome, coded as printed, e.g. "2.3.3"."""
+
+    __tablename__ = "output"
+    __table_args__ = (UniqueConstraint("outcome_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    text: Mapped[dict] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer)
+
+    outcome = relationship("Outcome", back_populates="outputs")
+    activities = relationship("Activity", back_populates="output", order_by="Activity.position")
+
+
+class Activity(db.Model):
+    """An activity of an output, coded as printed (people cite "2.3.2.1" in meetings)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("strategy_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"), index=True)
+    output_id: Mapped[int] = mapped_column(ForeignKey("output.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    text: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    position: Mapped[int] = mapped_column(Integer)
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    footnote: Mapped[dict | None] = mapped_column(JSON)
+    footnote_url: Mapped[str | None] = mapped_column(String(500))
+
+    output = relationship("Output", back_populates="activities")
+    responsibilities = relationship(
+        "Responsibility", back_populates="activity", order_by="Responsibility.position", cascade="all, delete-orphan"
+    )
+
+
+class Responsibility(db.Model):
+    """A body's part in an activity: lead, contributor, organiser or participant."""
+
+    __tablename__ = "responsibility"
+    __table_args__ = (UniqueConstraint("activity_id", "body_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[dict | None] = mapped_column(JSON)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    activity = relationship("Activity", back_populates="responsibilities")
+    body = relationship("Body", back_populates="responsibilities")
+
+
+class Commitment(db.Model):
+    """One of the minimum commitments of cluster members (Annex I)."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (UniqueConstraint("strategy_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[dict] = mapped_column(JSON)
+
+
+class GlossaryTerm(db.Model):
+    """A term of the plan's glossary, linked to the body it defines when there is one."""
+
+    __tablename__ = "glossary_term"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(ForeignKey("strategy.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    term: Mapped[dict] = mapped_column(JSON)
+    definition: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[dict | None] = mapped_column(JSON)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+
+    body = relationship("Body")

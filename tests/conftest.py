@@ -1,0 +1,152 @@
+"""Fixtures: a fresh app and database per test, clients, builders, query counting, a live server."""
+import os
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+from werkzeug.serving import make_server
+
+from seed import load_json
+from sip import create_app
+from sip.config import TestConfig
+from sip.extensions import db
+
+# Set by `make test` for its second pass; every test then runs on PostgreSQL.
+SERVER_URL = os.environ.get("SIP_TEST_DATABASE_URL")
+_server_schema_ready = False
+
+
+def _prepare_server_schema() -> None:
+    """On PostgreSQL, create the tables once per run (later tests start from emptied tables)."""
+    global _server_schema_ready
+    if not _server_schema_ready:
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        _server_schema_ready = True
+
+
+def _empty_server_tables() -> None:
+    """Empty every table so that the next test starts from a fresh database."""
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """The database of this test: a new SQLite file, or the PostgreSQL test database."""
+    return SERVER_URL or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def app(database_url):
+    """A fresh application with an empty database of the current schema."""
+    application = create_app(TestConfig(database_url))
+    with application.app_context():
+        if SERVER_URL:
+            _prepare_server_schema()
+            _empty_server_tables()
+        else:
+            db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the app."""
+    return app.test_client()
+
+
+def load_real_seed() -> None:
+    """Load the real plan from seed/ and commit."""
+    from sip.plan.services import load_seed
+
+    load_seed(load_json("plan.json"), load_json("bodies.json"), load_json("commitments.json"), load_json("glossary.json"))
+    db.session.commit()
+
+
+@pytest.fixture
+def seeded(app):
+    """The app with the real plan loaded."""
+    load_real_seed()
+    return app
+
+
+@pytest.fixture
+def make_plan(app):
+    """Builder: a synthetic plan of a chosen size, for tests that vary the size of the data."""
+    from sip.bodies.models import Body
+    from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy
+    from datetime import date
+
+    def build(pillars=1, outcomes=1, outputs=1, activities=1, code="test-plan"):
+        strategy = Strategy(code=code, title={"fr": "Plan d'essai", "en": "Test plan"},
+                            starts_on=date(2022, 1, 1), ends_on=date(2026, 12, 31))
+        body = Body(slug=f"wg-{code}", kind="working_group", name={"fr": "GT essai", "en": "Test WG"}, aliases=[])
+        db.session.add_all([strategy, body])
+        db.session.flush()
+        position = 0
+        for p in range(1, pillars + 1):
+            pillar = Pillar(strategy=strategy, number=p, title={"fr": f"Pilier {p}", "en": f"Pillar {p}"},
+                            goal={"fr": "But", "en": "Goal"})
+            for o in range(1, outcomes + 1):
+                position += 1
+                outcome = Outcome(pillar=pillar, code=f"{p}.{o}", text={"fr": "R", "en": "O"}, position=position)
+                for u in range(1, outputs + 1):
+                    position += 1
+                    output = Output(outcome=outcome, code=f"{p}.{o}.{u}", text={"fr": "P", "en": "O"}, position=position)
+                    for a in range(1, activities + 1):
+                        position += 1
+                        activity = Activity(strategy_id=strategy.id, code=f"{p}.{o}.{u}.{a}", position=position,
+                                            text={"fr": f"Activité {a}", "en": f"Activity {a}"}, status="planned")
+                        activity.responsibilities.append(Responsibility(body_id=body.id, role="lead"))
+                        output.activities.append(activity)
+            db.session.add(pillar)
+        db.session.commit()
+        return strategy
+
+    return build
+
+
+@contextmanager
+def counting_queries():
+    """Count the SQL statements run inside the block: `with counting_queries() as count: ...; count()`."""
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield lambda: len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app, with the real plan, served on a free loopback port in a thread; yields its base URL."""
+    url = SERVER_URL or f"sqlite:///{tmp_path / 'live.sqlite'}"
+    application = create_app(TestConfig(url))
+    with application.app_context():
+        if SERVER_URL:
+            _prepare_server_schema()
+            _empty_server_tables()
+        else:
+            db.create_all()
+        load_real_seed()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with application.app_context():
+        db.engine.dispose()
