@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 translations: install
-	$(VENV)/bin/pybabel compile -q -d sip/translations
+	$(VENV)/bin/pybabel compile -d sip/translations 2>&1 | grep -v "^compiling" || true
 
 setup: translations
 	$(FLASK) sip setup

@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from flask_migrate import upgrade
+from sqlalchemy.exc import SQLAlchemyError
 
 from sip.core.database import intending_to_write
 from sip.extensions import db
@@ -47,7 +48,10 @@ def check_plan_command():
     from sip.plan.queries import current_strategy
     from sip.plan.services import check_plan
 
-    strategy = current_strategy()
+    try:
+        strategy = current_strategy()
+    except SQLAlchemyError:
+        strategy = None
     if strategy is None:
         click.echo("error: no plan is loaded; run `flask --app app sip setup` first.", err=True)
         sys.exit(1)

@@ -35,6 +35,20 @@ def _empty_server_tables() -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogues, so that tests see the current French."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    from sip.core.catalogues import TRANSLATIONS
+
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
+
+
 @pytest.fixture
 def database_url(tmp_path) -> str:
     """The database of this test: a new SQLite file, or the PostgreSQL test database."""
@@ -43,7 +57,12 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def app(database_url):
-    """A fresh application with an empty database of the current schema."""
+    """A fresh application with an empty database of the current schema.
+
+    No application context stays pushed: each test-client request gets its own, as in production, so
+    nothing cached on `g` leaks from one request to the next. Tests that touch the database directly use
+    the `app_ctx` fixture or `with app.app_context():`.
+    """
     application = create_app(TestConfig(database_url))
     with application.app_context():
         if SERVER_URL:
@@ -51,8 +70,32 @@ def app(database_url):
             _empty_server_tables()
         else:
             db.create_all()
-        yield application
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An application context for tests that call services or queries directly (not with the client)."""
+    with app.app_context():
+        yield app
         db.session.remove()
+
+
+@pytest.fixture
+def empty_app(database_url):
+    """An application whose database has no table at all (for set-up and migration tests)."""
+    global _server_schema_ready
+    application = create_app(TestConfig(database_url))
+    with application.app_context():
+        if SERVER_URL:
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            _server_schema_ready = False
+    yield application
+    with application.app_context():
         db.engine.dispose()
 
 
@@ -73,7 +116,8 @@ def load_real_seed() -> None:
 @pytest.fixture
 def seeded(app):
     """The app with the real plan loaded."""
-    load_real_seed()
+    with app.app_context():
+        load_real_seed()
     return app
 
 
@@ -85,6 +129,10 @@ def make_plan(app):
     from datetime import date
 
     def build(pillars=1, outcomes=1, outputs=1, activities=1, code="test-plan"):
+        with app.app_context():
+            return _build(pillars, outcomes, outputs, activities, code)
+
+    def _build(pillars, outcomes, outputs, activities, code):
         strategy = Strategy(code=code, title={"fr": "Plan d'essai", "en": "Test plan"},
                             starts_on=date(2022, 1, 1), ends_on=date(2026, 12, 31))
         body = Body(slug=f"wg-{code}", kind="working_group", name={"fr": "GT essai", "en": "Test WG"}, aliases=[])
@@ -108,20 +156,21 @@ def make_plan(app):
                         output.activities.append(activity)
             db.session.add(pillar)
         db.session.commit()
-        return strategy
+        return strategy.id
 
     return build
 
 
 @contextmanager
-def counting_queries():
-    """Count the SQL statements run inside the block: `with counting_queries() as count: ...; count()`."""
+def counting_queries(app):
+    """Count the SQL statements run inside the block: `with counting_queries(app) as count: ...; count()`."""
     statements = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    engine = db.engine
+    with app.app_context():
+        engine = db.engine
     event.listen(engine, "before_cursor_execute", before)
     try:
         yield lambda: len(statements)

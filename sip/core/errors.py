@@ -1,6 +1,9 @@
 """Error pages: a clear page in the reader's language, never a traceback."""
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from sip.extensions import db
 
 
 def _wants_json() -> bool:
@@ -17,9 +20,14 @@ def register(app) -> None:
             return jsonify(error=error.name, status=error.code), error.code
         return render_template("core/error.html", error=error), error.code
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(ProgrammingError)
+    def database_unavailable(error: Exception):
+        db.session.rollback()
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+        return http_error(ServiceUnavailable())
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        from werkzeug.exceptions import InternalServerError
-
         return http_error(InternalServerError())

@@ -18,7 +18,9 @@ def strategy_or_404():
 @bp.get("")
 def index():
     """The whole plan as a tree, filtered by body, status, pillar and text."""
-    strategy = strategy_or_404()
+    strategy = queries.current_strategy()
+    if strategy is None:
+        return render_template("plan/none.html")
     tree = queries.load_tree(strategy)
     form = PlanFilterForm(request.args)
     form.set_choices(body_choices(current_language()), [(str(p.number), str(p.number)) for p in tree])
