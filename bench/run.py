@@ -328,9 +328,11 @@ def report(results: list[Result], options, argv: list[str]) -> str:
         "",
         f"Each page: {options.warmup} warm-up requests, then {options.requests} timed requests through the Flask "
         "test client (no network, no server). Latency is per request in milliseconds; queries are counted with a "
-        "`before_cursor_execute` listener. The floor is `/healthz` (one `SELECT 1`) on the same data set. "
+        "`before_cursor_execute` listener; on SQLite they include the `BEGIN` that the app issues itself, so SQLite "
+        "counts one more than PostgreSQL. The floor is `/healthz` (one `SELECT 1`) on the same data set. "
         f"`/plan` is measured on its first page ({TestConfig.PLAN_PAGE_SIZE} activities at most), as a user sees it. "
-        f"The synthetic plan has {options.scale} × 50 activities, 10 per output, and {SYNTHETIC_BODIES} bodies.",
+        f"The synthetic plan has {options.scale} × 50 activities, 10 per output, 13 outputs per outcome, 4 pillars, "
+        f"{SYNTHETIC_BODIES} bodies, 1–2 responsibilities per activity (`{SYNTHETIC_BODY}` leads or helps with 3 % of them).",
         "",
         table(results),
         "",
