@@ -3,7 +3,7 @@ from flask import Flask, request
 
 from sip.config import ROOT, Config
 from sip.core import database
-from sip.extensions import babel, csrf, db, migrate
+from sip.extensions import babel, csrf, db, login_manager, migrate
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -37,11 +37,16 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
     _import_models()
+    from sip.accounts.loader import configure
+
+    configure(login_manager)
 
 
 def _import_models() -> None:
     """Import every domain's models so that metadata and migrations see all tables."""
+    import sip.accounts.models  # noqa: F401
     import sip.bodies.models  # noqa: F401
     import sip.core.models  # noqa: F401
     import sip.plan.models  # noqa: F401
@@ -49,18 +54,24 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Mount each domain's views."""
+    from sip.accounts.admin_views import bp as admin_bp
+    from sip.accounts.views import bp as accounts_bp
     from sip.bodies.views import bp as bodies_bp
     from sip.core.views import bp as core_bp
     from sip.plan.views import bp as plan_bp
 
-    for blueprint in (core_bp, plan_bp, bodies_bp):
+    for blueprint in (core_bp, plan_bp, bodies_bp, accounts_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_request_hooks(app: Flask) -> None:
-    """Requests that may write begin their SQLite transaction with BEGIN IMMEDIATE."""
+    """Write intent for SQLite, security headers on every response."""
+    from sip.core.security import add_security_headers
 
     @app.before_request
     def _mark_write_intent():
+        # Requests that may write begin their SQLite transaction with BEGIN IMMEDIATE.
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             database.write_intent.set(True)
+
+    app.after_request(add_security_headers)

@@ -161,6 +161,49 @@ def make_plan(app):
     return build
 
 
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(app):
+    """Builder: a person with a password, memberships [(body slug, role)] and optionally the admin flag.
+
+    Bodies that do not exist yet are created as working groups, so the builder works without the seed.
+    """
+    from sip.accounts.models import Membership, User
+    from sip.accounts.passwords import hash_password
+    from sip.bodies.models import Body
+
+    counter = {"n": 0}
+
+    def build(name=None, *, bodies=(), admin=False, password=DEFAULT_PASSWORD, active=True, language=None, email=None):
+        counter["n"] += 1
+        with app.app_context():
+            user = User(email=email or f"person{counter['n']}@example.org", name=name or f"Person {counter['n']}",
+                        password_hash=hash_password(password) if password else None, is_admin=admin,
+                        active=active, language=language)
+            db.session.add(user)
+            for slug, role in bodies:
+                body = db.session.scalar(db.select(Body).where(Body.slug == slug))
+                if body is None:
+                    body = Body(slug=slug, kind="working_group", name={"fr": slug, "en": slug}, aliases=[])
+                    db.session.add(body)
+                db.session.add(Membership(user=user, body=body, role=role))
+            db.session.commit()
+            return user.id
+
+    return build
+
+
+def log_in(client, user_id: int, password: str = DEFAULT_PASSWORD):
+    """Sign a test client in as a user built by `make_user`; returns the response."""
+    from sip.accounts.models import User
+
+    with client.application.app_context():
+        email = db.session.get(User, user_id).email
+    return client.post("/login", data={"email": email, "password": password})
+
+
 @contextmanager
 def counting_queries(app):
     """Count the SQL statements run inside the block: `with counting_queries(app) as count: ...; count()`."""

@@ -11,7 +11,9 @@ def languages() -> tuple[str, ...]:
 
 
 def select_locale() -> str:
-    """Pick the UI language: ?lang= (remembered), then the remembered choice, then the browser's."""
+    """Pick the UI language: ?lang= (remembered), the remembered choice, the user's preference, the browser's."""
+    from flask_login import current_user
+
     wanted = request.args.get("lang")
     if wanted in languages():
         session[LANG_SESSION_KEY] = wanted
@@ -19,6 +21,9 @@ def select_locale() -> str:
     remembered = session.get(LANG_SESSION_KEY)
     if remembered in languages():
         return remembered
+    preferred = getattr(current_user, "language", None) if current_user else None
+    if preferred in languages():
+        return preferred
     return request.accept_languages.best_match(languages()) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
