@@ -18,7 +18,7 @@ translations: install
 	$(VENV)/bin/pybabel compile -d sip/translations 2>&1 | grep -v "^compiling" || true
 
 setup: translations
-	$(FLASK) sip setup
+	$(FLASK) sip setup --demo
 
 run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)

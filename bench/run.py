@@ -288,6 +288,14 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, or "unknown"."""
+    try:
+        return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def postgres_version(url: str) -> str:
     """The PostgreSQL server's version."""
     app = create_app(TestConfig(url))
@@ -307,6 +315,7 @@ def machine(options) -> list[str]:
         f"- CPU: {cpu_model()}, {cores} cores available ({os.cpu_count()} online)",
         f"- Python {platform.python_version()} on {platform.system()} {platform.release()}",
         f"- Database: {databases}",
+        f"- Load average when the report was written: {load_average()} (other processes share the machine)",
     ]
 
 

@@ -20,9 +20,10 @@ def create_app(config: Config | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
-    from sip.core import errors, templating
     from sip import cli
+    from sip.core import errors, logs, templating
 
+    logs.install_redaction(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)

@@ -22,11 +22,17 @@ def _print_issues(kind: str, issues) -> None:
 
 
 @sip_cli.command("setup")
-def setup_command():
+@click.option("--demo", is_flag=True, help="Also create demo accounts, one per role (development only).")
+def setup_command(demo: bool):
     """Migrate the database to the latest version and load the plan (safe to run again)."""
+    from flask import current_app
+
     from seed import load_json
     from sip.plan.services import load_seed
 
+    if demo and current_app.config["SIP_ENV"] == "production":
+        click.echo("error: demo accounts are for development only; SIP_ENV is production.", err=True)
+        sys.exit(2)
     upgrade()
     with intending_to_write():
         result = load_seed(
@@ -40,6 +46,49 @@ def setup_command():
         click.echo("The plan is already loaded; nothing changed.")
     if result.bodies_created:
         click.echo(f"Created {result.bodies_created} bodies.")
+    if demo:
+        _create_demo_accounts()
+
+
+def _create_demo_accounts() -> None:
+    """Create the demo accounts and print their passwords, once."""
+    from seed.demo import create_demo_accounts
+
+    with intending_to_write():
+        created = create_demo_accounts()
+    if not created:
+        click.echo("Demo accounts exist already (their passwords were printed when they were created).")
+        return
+    click.echo("Demo accounts (these passwords are shown once; sign in at /login):")
+    for role, email, password in created:
+        click.echo(f"  {role:<22} {email:<38} {password}")
+
+
+@sip_cli.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's name.")
+@click.option("--admin", is_flag=True, help="Administers without belonging to the Rome support team.")
+@click.option("--body", "body_slug", help="Slug of a body the person belongs to, e.g. wg-training.")
+@click.option("--membership", type=click.Choice(["lead", "co_lead", "member"]), default="member", show_default=True)
+@click.option("--language", type=click.Choice(["fr", "en"]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input; otherwise an invitation is e-mailed.")
+def create_user_command(email, name, admin, body_slug, membership, language, password_stdin):
+    """Create a person; with --password-stdin they can sign in at once, otherwise they get an invitation."""
+    from sip.accounts import services
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    person = services.NewPerson(email=email, name=name, language=language, is_admin=admin, body_slug=body_slug,
+                                role=membership if body_slug else None)
+    try:
+        with intending_to_write():
+            user = services.create_user(person, password=password)
+            if password is None:
+                services.send_invitation(user)
+    except services.AccountError as error:
+        db.session.rollback()
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {user.email}" + (" (invitation sent)." if password is None else "."))
 
 
 @sip_cli.command("check-plan")

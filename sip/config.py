@@ -54,6 +54,10 @@ class Config:
 
     def __init__(self):
         self.SIP_ENV = os.environ.get("SIP_ENV", self.SIP_ENV)
+        self.SIP_BASE_URL = os.environ.get("SIP_BASE_URL", "http://127.0.0.1:5000")
+        self.SIP_SMTP_URL = os.environ.get("SIP_SMTP_URL") or None
+        self.SIP_MAIL_FROM = os.environ.get("SIP_MAIL_FROM", "SIP Tracker <no-reply@localhost>")
+        self.SIP_PUBLIC_PLAN = os.environ.get("SIP_PUBLIC_PLAN", "1") not in ("0", "false", "no")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(INSTANCE / "sip.sqlite")
         if self.SIP_ENV == "production":
             self.SECRET_KEY = production_secret_key()
@@ -74,6 +78,11 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False  # tests of CSRF itself turn it back on
     SIP_PASSWORD_PROFILE = "test"  # a light argon2id, so the suite stays fast
     SERVER_NAME = None
+
+    SIP_BASE_URL = "http://sip.test"
+    SIP_SMTP_URL = None
+    SIP_MAIL_FROM = "SIP Tracker <no-reply@sip.test>"
+    SIP_PUBLIC_PLAN = True
 
     def __init__(self, database_url: str):
         self.SQLALCHEMY_DATABASE_URI = database_url

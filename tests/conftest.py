@@ -222,10 +222,16 @@ def counting_queries(app):
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """The app, with the real plan, served on a free loopback port in a thread; yields its base URL."""
+def live_app(tmp_path):
+    """The application that `live_server` serves (for tests that add data to it)."""
     url = SERVER_URL or f"sqlite:///{tmp_path / 'live.sqlite'}"
-    application = create_app(TestConfig(url))
+    return create_app(TestConfig(url))
+
+
+@pytest.fixture
+def live_server(live_app):
+    """The app, with the real plan, served on a free loopback port in a thread; yields its base URL."""
+    application = live_app
     with application.app_context():
         if SERVER_URL:
             _prepare_server_schema()

@@ -81,3 +81,86 @@ def test_import_text_without_dry_run_changes_nothing_and_says_why(app):
     assert "--dry-run" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def _users(app) -> list:
+    """(email, admin, [(body, role)]) of every user."""
+    from sip.accounts.models import User
+
+    with app.app_context():
+        return [(u.email, u.is_admin, [(m.body.slug, m.role) for m in u.memberships])
+                for u in db.session.scalars(select(User).order_by(User.id))]
+
+
+def test_setup_without_demo_creates_no_account(empty_app):
+    empty_app.test_cli_runner().invoke(args=["sip", "setup"])
+    assert _users(empty_app) == []
+
+
+def test_setup_demo_creates_one_account_per_role_and_prints_passwords_once(empty_app):
+    runner = empty_app.test_cli_runner()
+    first = runner.invoke(args=["sip", "setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    users = _users(empty_app)
+    assert ("rome.demo@example.org", False, [("rome-support-team", "member")]) in users
+    assert ("lead.training.demo@example.org", False, [("wg-training", "lead")]) in users
+    assert ("viewer.demo@example.org", False, []) in users
+    assert len(users) == 7
+    password = next(line.split()[-1] for line in first.output.splitlines() if "rome.demo@example.org" in line)
+    assert log_in_with(empty_app, "rome.demo@example.org", password) == 302
+    second = runner.invoke(args=["sip", "setup", "--demo"])
+    assert "exist already" in second.output and password not in second.output
+    assert len(_users(empty_app)) == 7
+
+
+def log_in_with(app, email: str, password: str) -> int:
+    """Status of a login attempt."""
+    return app.test_client().post("/login", data={"email": email, "password": password}).status_code
+
+
+def test_setup_demo_is_refused_in_production(empty_app):
+    empty_app.config["SIP_ENV"] = "production"
+    result = empty_app.test_cli_runner().invoke(args=["sip", "setup", "--demo"])
+    assert result.exit_code == 2
+    assert "development only" in result.output
+    with empty_app.app_context():
+        assert inspect(db.engine).get_table_names() == []
+
+
+def test_create_user_with_a_password_from_stdin_can_sign_in(seeded):
+    runner = seeded.test_cli_runner()
+    result = runner.invoke(args=["sip", "create-user", "Lead@Example.org", "--name", "Jean Dupont", "--body", "wg-training",
+                                 "--membership", "lead", "--password-stdin"], input="a long passphrase for the cli\n")
+    assert result.exit_code == 0, result.output
+    assert _users(seeded) == [("lead@example.org", False, [("wg-training", "lead")])]
+    assert log_in_with(seeded, "lead@example.org", "a long passphrase for the cli") == 302
+
+
+def test_create_user_refuses_a_common_password_with_a_clear_message(seeded):
+    result = seeded.test_cli_runner().invoke(args=["sip", "create-user", "a@example.org", "--name", "A", "--password-stdin"],
+                                             input="password1234\n")
+    assert result.exit_code == 1
+    assert "too common" in result.output
+    assert _users(seeded) == []
+
+
+def test_create_user_refuses_a_short_password(seeded):
+    result = seeded.test_cli_runner().invoke(args=["sip", "create-user", "a@example.org", "--name", "A", "--password-stdin"],
+                                             input="short\n")
+    assert result.exit_code == 1 and "at least 12 characters" in result.output
+    assert _users(seeded) == []
+
+
+def test_create_user_refuses_an_unknown_body_and_creates_nobody(seeded):
+    result = seeded.test_cli_runner().invoke(args=["sip", "create-user", "a@example.org", "--name", "A", "--body", "no-such",
+                                                   "--password-stdin"], input="a long passphrase for the cli\n")
+    assert result.exit_code == 1 and "no-such" in result.output
+    assert _users(seeded) == []
+
+
+def test_create_user_admin_without_password_gets_an_invitation(seeded, capsys):
+    result = seeded.test_cli_runner().invoke(args=["sip", "create-user", "boss@example.org", "--name", "Boss", "--admin"])
+    assert result.exit_code == 0, result.output
+    assert "invitation sent" in result.output
+    assert _users(seeded) == [("boss@example.org", True, [])]
+    assert "http://sip.test/invitations/" in capsys.readouterr().out + result.output

@@ -2,17 +2,26 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from sip.accounts import tokens
-from sip.accounts.models import LoginAttempt, Membership, Organisation, User, new_session_token
+from sip.accounts.models import (
+    ORGANISATION_KINDS,
+    ORGANISATION_TYPES,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    User,
+    new_session_token,
+)
 from sip.accounts.passwords import hash_password, password_problem, verify_nobody, verify_password
 from sip.bodies.models import Body
 from sip.core import audit
 from sip.core.mail import send_mail
+from sip.core.urls import absolute_url
 from sip.core.models import utcnow
 from sip.extensions import db
 
@@ -123,7 +132,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def _link(endpoint: str, token: str) -> str:
     """An absolute link to an account page."""
-    return url_for(endpoint, token=token, _external=True)
+    return absolute_url(endpoint, token=token)
 
 
 def _send_in_language(user: User, subject, body) -> None:
@@ -198,7 +207,11 @@ def create_user(person: NewPerson, *, actor: User | None = None, password: str |
     audit.record("user.created", "user_account", user.id, after={"admin": user.is_admin},
                  user_id=actor.id if actor else None)
     if person.body_slug:
-        add_membership(user, person.body_slug, person.role or "member", actor=actor, commit=False)
+        try:
+            add_membership(user, person.body_slug, person.role or "member", actor=actor, commit=False)
+        except AccountError:
+            db.session.rollback()
+            raise
     db.session.commit()
     return user
 
@@ -230,9 +243,15 @@ def add_membership(user: User, body_slug: str, role: str, *, actor: User | None,
         raise AccountError(_("There is no body “%(slug)s”.", slug=body_slug))
     if role not in ("lead", "co_lead", "member"):
         raise AccountError(_("Choose lead, co-lead or member."))
-    if any(m.body_id == body.id for m in user.current_memberships()):
+    since = since or date.today()
+    same_body = [m for m in user.memberships if m.body_id == body.id]
+    # Two memberships of one body may not overlap, and (user, body, since) is unique in the database.
+    if any(m.until is None or m.until >= since for m in same_body):
         raise AccountError(_("This person already belongs to this body."))
-    membership = Membership(user=user, body=body, role=role, since=since or date.today())
+    if any(m.since == since for m in same_body):
+        raise AccountError(_("This person already had a membership of this body starting on %(day)s; "
+                             "choose another start date.", day=since.isoformat()))
+    membership = Membership(user=user, body=body, role=role, since=since)
     db.session.add(membership)
     db.session.flush()
     audit.record("membership.added", "membership", membership.id,
@@ -244,6 +263,8 @@ def add_membership(user: User, body_slug: str, role: str, *, actor: User | None,
 
 def end_membership(membership: Membership, actor: User, until: date | None = None) -> None:
     """End a membership (yesterday by default, so it stops counting today)."""
+    if membership.until is not None and membership.until < date.today():
+        raise AccountError(_("This membership has already ended."))
     membership.until = until or (date.today() - timedelta(days=1))
     audit.record("membership.ended", "membership", membership.id, after={"until": membership.until.isoformat()},
                  user_id=actor.id)
@@ -253,9 +274,18 @@ def end_membership(membership: Membership, actor: User, until: date | None = Non
 def create_organisation(name: str, acronym: str | None, kind: str, type_: str | None, country: str | None,
                         actor: User | None) -> Organisation:
     """Register an organisation; refuses a name already taken."""
-    if db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.strip().lower())):
+    name = (name or "").strip()
+    if not name:
+        raise AccountError(_("Give the organisation's name."))
+    if kind not in ORGANISATION_KINDS:
+        raise AccountError(_("Choose partner or stakeholder."))
+    if type_ and type_ not in ORGANISATION_TYPES:
+        raise AccountError(_("Choose a type from the list."))
+    # SQLite's lower() folds ASCII letters only, so the exact name is compared too ("École").
+    taken = or_(func.lower(Organisation.name) == name.lower(), Organisation.name == name)
+    if db.session.scalar(select(Organisation).where(taken)):
         raise AccountError(_("An organisation with this name already exists."))
-    organisation = Organisation(name=name.strip(), acronym=(acronym or "").strip() or None, kind=kind,
+    organisation = Organisation(name=name, acronym=(acronym or "").strip() or None, kind=kind,
                                 type=type_ or None, country=(country or "").strip() or None)
     db.session.add(organisation)
     db.session.flush()
@@ -264,3 +294,13 @@ def create_organisation(name: str, acronym: str | None, kind: str, type_: str | 
     db.session.commit()
     return organisation
 
+
+def resend_invitation(user: User, actor: User) -> None:
+    """E-mail a fresh invitation link to a person who has not chosen a password yet."""
+    if user.password_hash:
+        raise AccountError(_("This person has already chosen a password; they can reset it from the sign-in page."))
+    if not user.active:
+        raise AccountError(_("This person is deactivated; reactivate them before inviting them again."))
+    send_invitation(user)  # first, so that a mail server failure leaves no audit entry claiming it was sent
+    audit.record("user.invitation_resent", "user_account", user.id, user_id=actor.id)
+    db.session.commit()

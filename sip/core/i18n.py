@@ -1,5 +1,5 @@
 """Language choice and bilingual text stored as {"fr": ..., "en": ...}."""
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 LANG_SESSION_KEY = "lang"
@@ -14,6 +14,8 @@ def select_locale() -> str:
     """Pick the UI language: ?lang= (remembered), the remembered choice, the user's preference, the browser's."""
     from flask_login import current_user
 
+    if not has_request_context():  # the CLI writes in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang")
     if wanted in languages():
         session[LANG_SESSION_KEY] = wanted

@@ -23,9 +23,18 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message = build_message(to, subject, body)
     url = current_app.config.get("SIP_SMTP_URL")
     if not url:
-        print(f"--- e-mail (SIP_SMTP_URL is not set) ---\n{message}\n--- end of e-mail ---", file=sys.stdout, flush=True)
+        print(_readable(message), file=sys.stdout, flush=True)
         return
     _deliver(urlsplit(url), message)
+
+
+def _readable(message: EmailMessage) -> str:
+    """The e-mail as a person reads it: headers and the decoded body, so a link can be copied whole.
+
+    Printing the MIME form would show quoted-printable or base64, which breaks long links and accented text.
+    """
+    headers = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject"))
+    return f"--- e-mail (SIP_SMTP_URL is not set) ---\n{headers}\n\n{message.get_content()}--- end of e-mail ---"
 
 
 def _deliver(url, message: EmailMessage) -> None:

@@ -1,0 +1,56 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps every e-mail the app sends."""
+import email
+import email.policy
+import logging
+import socket
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+def _free_port() -> int:
+    """A loopback port nobody listens on right now (Controller does not accept port 0 in every version)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def text_of(message) -> str:
+    """The decoded body of a received e-mail, with the wire's CRLF line ends turned back into newlines."""
+    return message.get_content().replace("\r\n", "\n")
+
+
+@dataclass
+class ReceivedMail:
+    """What the test SMTP server has received: parsed messages and their envelopes, in order."""
+
+    port: int
+    messages: list = field(default_factory=list)
+    envelopes: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        """aiosmtpd's hook: keep the message and accept it."""
+        self.envelopes.append({"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos)})
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on 127.0.0.1 that the app sends to; yields an object whose `.messages` fill up."""
+    # aiosmtpd logs every DATA line at DEBUG, message text included; that is the test double talking, not
+    # the app, and it would drown the tests that check the app never logs a token.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
+    port = _free_port()
+    received = ReceivedMail(port=port)
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config["SIP_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    try:
+        yield received
+    finally:
+        controller.stop()
+        server_log.setLevel(level)
