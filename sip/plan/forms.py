@@ -1,6 +1,7 @@
 """Forms of the plan pages."""
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from sip.plan.models import STATUSES
@@ -16,10 +17,10 @@ class PlanFilterForm(Form):
 
     def set_choices(self, bodies: list[tuple[str, str]], pillars: list[tuple[str, str]]) -> None:
         """Fill the choice lists; an empty value means "any"."""
-        anything = [("", _l("Any"))]
-        self.body.choices = anything + bodies
-        self.status.choices = anything + [(key, label) for key, label in STATUSES.items()]
-        self.pillar.choices = anything + pillars
+        anything = [SelectChoice("", _l("Any"))]
+        self.body.choices = anything + [SelectChoice(value, label) for value, label in bodies]
+        self.status.choices = anything + [SelectChoice(key, label) for key, label in STATUSES.items()]
+        self.pillar.choices = anything + [SelectChoice(value, label) for value, label in pillars]
 
     def pillar_number(self) -> int | None:
         """The chosen pillar as a number."""

@@ -1,8 +1,9 @@
 """The plan: strategy → pillars → outcomes → outputs → activities, with responsibilities."""
+import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sip.extensions import db
@@ -22,6 +23,23 @@ ROLES = {
     "organiser": _l("Organiser"),
     "participant": _l("Participant"),
 }
+
+
+def fold(text: str) -> str:
+    """Lower-case text without accents, so that "preparation" finds "préparation"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def search_text(code: str, text: dict | None) -> str:
+    """What a search of the plan looks in: the code and the text in every language, folded."""
+    return fold(" ".join([code or "", *(text or {}).values()]))
+
+
+def _search_text_default(context) -> str:
+    """Column default: the search text of the row being inserted (works for bulk inserts too)."""
+    row = context.get_current_parameters()
+    return search_text(row.get("code"), row.get("text"))
 
 
 class Strategy(db.Model):
@@ -107,11 +125,18 @@ class Activity(db.Model):
     retired_on: Mapped[date | None] = mapped_column(Date)
     footnote: Mapped[dict | None] = mapped_column(JSON)
     footnote_url: Mapped[str | None] = mapped_column(String(500))
+    search_text: Mapped[str] = mapped_column(Text, default=_search_text_default)
 
     output = relationship("Output", back_populates="activities")
     responsibilities = relationship(
         "Responsibility", back_populates="activity", order_by="Responsibility.position", cascade="all, delete-orphan"
     )
+
+
+@event.listens_for(Activity, "before_update")
+def _refresh_search_text(mapper, connection, activity: Activity) -> None:
+    """Keep the search text in step when an activity's code or text changes."""
+    activity.search_text = search_text(activity.code, activity.text)
 
 
 class Responsibility(db.Model):

@@ -1,13 +1,16 @@
-"""Reading the plan in a constant number of queries, and filtering it in memory."""
-import unicodedata
+"""Reading the plan: filtered, paginated pages in a constant number of queries."""
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
+from sip.bodies.models import Body
 from sip.core.i18n import pick
+from sip.core.pagination import Page
 from sip.extensions import db
-from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy
+from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy, fold
+
+__all__ = ["fold"]
 
 
 def current_strategy() -> Strategy | None:
@@ -16,7 +19,7 @@ def current_strategy() -> Strategy | None:
 
 
 def load_tree(strategy: Strategy) -> list[Pillar]:
-    """Pillars with outcomes, outputs, activities, responsibilities and bodies: six queries, any size."""
+    """The whole plan with responsibilities and bodies, one query per level (for checks, not for pages)."""
     options = (
         selectinload(Pillar.outcomes)
         .selectinload(Outcome.outputs)
@@ -26,12 +29,6 @@ def load_tree(strategy: Strategy) -> list[Pillar]:
     )
     query = select(Pillar).where(Pillar.strategy_id == strategy.id).order_by(Pillar.number).options(options)
     return list(db.session.scalars(query))
-
-
-def fold(text: str) -> str:
-    """Lower-case text without accents, so that "preparation" finds "préparation"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 @dataclass
@@ -49,48 +46,20 @@ class PlanFilters:
         return any(value not in (None, "") for value in (self.body, self.status, self.pillar, self.q))
 
 
-@dataclass
-class Row:
-    """An activity with its place in the tree."""
-
-    pillar: Pillar
-    outcome: Outcome
-    output: Output
-    activity: Activity
-
-
-def rows(tree: list[Pillar]) -> list[Row]:
-    """Every activity of the tree, in plan order."""
-    return [
-        Row(pillar, outcome, output, activity)
-        for pillar in tree
-        for outcome in pillar.outcomes
-        for output in outcome.outputs
-        for activity in output.activities
-    ]
-
-
-def _haystack(row: Row) -> str:
-    """The folded text a search looks in: code, activity text in both languages, body names."""
-    parts = [row.activity.code, *row.activity.text.values()]
-    for responsibility in row.activity.responsibilities:
-        parts += [*responsibility.body.name.values(), *(responsibility.body.short_name or {}).values()]
-    return fold(" ".join(parts))
-
-
-def matches(row: Row, filters: PlanFilters) -> bool:
-    """True when an activity passes every filter."""
-    activity = row.activity
-    if filters.status and activity.status != filters.status:
-        return False
-    if filters.pillar and row.pillar.number != filters.pillar:
-        return False
-    if filters.body and filters.body not in {r.body.slug for r in activity.responsibilities}:
-        return False
-    if filters.q:
-        haystack = _haystack(row)
-        return all(word in haystack for word in fold(filters.q).split())
-    return True
+def _conditions(strategy: Strategy, filters: PlanFilters) -> list:
+    """SQL conditions on Activity for the filters (the search needs every word, accents ignored)."""
+    conditions = [Activity.strategy_id == strategy.id]
+    if filters.status:
+        conditions.append(Activity.status == filters.status)
+    if filters.pillar:
+        in_pillar = select(Output.id).join(Output.outcome).join(Outcome.pillar).where(Pillar.number == filters.pillar)
+        conditions.append(Activity.output_id.in_(in_pillar))
+    if filters.body:
+        of_body = select(Responsibility.activity_id).join(Responsibility.body).where(Body.slug == filters.body)
+        conditions.append(Activity.id.in_(of_body))
+    for word in fold(filters.q or "").split():
+        conditions.append(Activity.search_text.contains(word, autoescape=True))
+    return conditions
 
 
 @dataclass
@@ -117,28 +86,57 @@ class PillarGroup:
     outcomes: list = field(default_factory=list)
 
 
-def group(selected: list[Row]) -> list[PillarGroup]:
-    """Regroup a list of activities (in plan order) into pillar → outcome → output."""
+def group(activities: list[Activity]) -> list[PillarGroup]:
+    """Regroup activities (in plan order, with output → outcome → pillar loaded) into a tree."""
     pillars: list[PillarGroup] = []
-    for row in selected:
-        if not pillars or pillars[-1].pillar is not row.pillar:
-            pillars.append(PillarGroup(row.pillar))
+    for activity in activities:
+        output = activity.output
+        outcome = output.outcome
+        if not pillars or pillars[-1].pillar is not outcome.pillar:
+            pillars.append(PillarGroup(outcome.pillar))
         outcomes = pillars[-1].outcomes
-        if not outcomes or outcomes[-1].outcome is not row.outcome:
-            outcomes.append(OutcomeGroup(row.outcome))
+        if not outcomes or outcomes[-1].outcome is not outcome:
+            outcomes.append(OutcomeGroup(outcome))
         outputs = outcomes[-1].outputs
-        if not outputs or outputs[-1].output is not row.output:
-            outputs.append(OutputGroup(row.output))
-        outputs[-1].activities.append(row.activity)
+        if not outputs or outputs[-1].output is not output:
+            outputs.append(OutputGroup(output))
+        outputs[-1].activities.append(activity)
     return pillars
 
 
-def status_counts(selected: list[Row]) -> dict[str, int]:
-    """How many of the selected activities are in each status."""
-    counts: dict[str, int] = {}
-    for row in selected:
-        counts[row.activity.status] = counts.get(row.activity.status, 0) + 1
-    return counts
+@dataclass
+class PlanPage:
+    """One page of the filtered plan: its tree, the pagination and the count per status."""
+
+    groups: list[PillarGroup]
+    page: Page
+    counts: dict[str, int]
+
+
+def plan_page(strategy: Strategy, filters: PlanFilters, number: int, size: int) -> PlanPage:
+    """The page `number` of the activities that pass the filters: four queries, whatever the plan's size."""
+    conditions = _conditions(strategy, filters)
+    counts = dict(db.session.execute(select(Activity.status, func.count()).where(*conditions).group_by(Activity.status)).all())
+    page = Page([], number, size, sum(counts.values()))
+    page.number = min(number, page.pages)
+    query = (
+        select(Activity)
+        .where(*conditions)
+        .order_by(Activity.position)
+        .limit(size)
+        .offset((page.number - 1) * size)
+        .options(
+            joinedload(Activity.output).joinedload(Output.outcome).joinedload(Outcome.pillar),
+            selectinload(Activity.responsibilities).joinedload(Responsibility.body),
+        )
+    )
+    page.items = list(db.session.scalars(query))
+    return PlanPage(group(page.items), page, counts)
+
+
+def pillar_numbers(strategy: Strategy) -> list[int]:
+    """The numbers of the strategy's pillars."""
+    return list(db.session.scalars(select(Pillar.number).where(Pillar.strategy_id == strategy.id).order_by(Pillar.number)))
 
 
 def find_activity(strategy: Strategy, code: str) -> Activity | None:

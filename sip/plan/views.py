@@ -3,7 +3,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from sip.bodies.queries import body_choices
 from sip.core.i18n import current_language
-from sip.core.pagination import paginate, requested_page
+from sip.core.pagination import requested_page
 from sip.plan import queries
 from sip.plan.forms import PlanFilterForm
 
@@ -21,9 +21,9 @@ def index():
     strategy = queries.current_strategy()
     if strategy is None:
         return render_template("plan/none.html")
-    tree = queries.load_tree(strategy)
     form = PlanFilterForm(request.args)
-    form.set_choices(body_choices(current_language()), [(str(p.number), str(p.number)) for p in tree])
+    pillars = queries.pillar_numbers(strategy)
+    form.set_choices(body_choices(current_language()), [(str(number), str(number)) for number in pillars])
     valid = form.validate()
     filters = queries.PlanFilters(
         body=None if form.body.errors else form.body.data,
@@ -31,17 +31,10 @@ def index():
         pillar=None if form.pillar.errors else form.pillar_number(),
         q=None if form.q.errors else form.q.data,
     )
-    selected = [row for row in queries.rows(tree) if queries.matches(row, filters)]
-    page = paginate(selected, requested_page(), current_app.config["PLAN_PAGE_SIZE"])
+    result = queries.plan_page(strategy, filters, requested_page(), current_app.config["PLAN_PAGE_SIZE"])
     return render_template(
-        "plan/index.html",
-        strategy=strategy,
-        form=form,
-        filters=filters,
-        page=page,
-        groups=queries.group(page.items),
-        counts=queries.status_counts(selected),
-        pillars=tree,
+        "plan/index.html", strategy=strategy, form=form, filters=filters, page=result.page, groups=result.groups,
+        counts=result.counts,
     ), (200 if valid else 400)
 
 
