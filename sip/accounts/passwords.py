@@ -1,5 +1,6 @@
 """Password hashing (argon2id) and the password policy."""
 import gzip
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,7 +84,8 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     if len(set(password)) < 5 or _is_common(password):
         return str(_l("This password is too common or too simple; choose another."))
     lowered = password.lower()
-    personal = [email.lower(), email.split("@")[0].lower(), name.lower()]
-    if any(part and len(part) >= 4 and part in lowered for part in personal):
+    local = email.split("@")[0].lower()
+    personal = [email.lower(), local, name.lower(), *re.split(r"[\s._+-]+", f"{local} {name.lower()}")]
+    if any(len(part) >= 4 and part in lowered for part in personal):
         return str(_l("The password must not contain your name or e-mail address."))
     return None
