@@ -71,8 +71,8 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _mark_write_intent():
-        # Requests that may write begin their SQLite transaction with BEGIN IMMEDIATE.
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            database.write_intent.set(True)
+        # Requests that may write begin their SQLite transaction with BEGIN IMMEDIATE; set on every request
+        # because a worker thread serves one request after another with the same context.
+        database.write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
 
     app.after_request(add_security_headers)

@@ -1,7 +1,12 @@
-"""Reading bodies and the activities they are responsible for."""
-from sqlalchemy import func, select
+"""Reading bodies, their members and the activities they are responsible for."""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from sip.accounts.models import Membership, User
+from sip.accounts.permissions import can_view_contact
 from sip.bodies.models import Body
 from sip.core.i18n import pick
 from sip.extensions import db
@@ -49,3 +54,47 @@ def responsibilities_of(body: Body) -> list[Responsibility]:
         )
     )
     return list(db.session.scalars(query))
+
+
+ROLE_ORDER = {"lead": 0, "co_lead": 1, "member": 2}
+
+
+def current_members(body: Body, *, active_only: bool = True) -> list[Membership]:
+    """Memberships of the body in force today (of active people only, unless told), leads first then by name.
+
+    Each person's memberships are loaded with their bodies, so contact rules are checked without more queries.
+    """
+    today = date.today()
+    query = (
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.body_id == body.id, Membership.since <= today,
+               or_(Membership.until.is_(None), Membership.until >= today))
+        .options(selectinload(Membership.user).selectinload(User.memberships).selectinload(Membership.body))
+    )
+    if active_only:
+        query = query.where(User.active.is_(True))  # a deactivated person no longer takes part
+    memberships = list(db.session.scalars(query))
+    return sorted(memberships, key=lambda m: (ROLE_ORDER.get(m.role, 9), fold(m.user.name), m.user.id))
+
+
+@dataclass
+class MemberRow:
+    """A member as a reader sees them: contact details only where the reader may see them."""
+
+    name: str
+    role: str
+    email: str | None = None
+    phone: str | None = None
+
+
+def members_seen_by(viewer, body: Body) -> list[MemberRow]:
+    """The body's current (active) members, with e-mail and phone where `can_view_contact(viewer, person)`."""
+    rows = []
+    for membership in current_members(body):
+        person = membership.user
+        row = MemberRow(name=person.name, role=membership.role)
+        if can_view_contact(viewer, person):
+            row.email, row.phone = person.email, person.phone
+        rows.append(row)
+    return rows

@@ -1,9 +1,9 @@
 """Forms of the plan pages."""
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from sip.core.forms import choices
 from sip.plan.models import STATUSES
 
 
@@ -17,10 +17,10 @@ class PlanFilterForm(Form):
 
     def set_choices(self, bodies: list[tuple[str, str]], pillars: list[tuple[str, str]]) -> None:
         """Fill the choice lists; an empty value means "any"."""
-        anything = [SelectChoice("", _l("Any"))]
-        self.body.choices = anything + [SelectChoice(value, label) for value, label in bodies]
-        self.status.choices = anything + [SelectChoice(key, label) for key, label in STATUSES.items()]
-        self.pillar.choices = anything + [SelectChoice(value, label) for value, label in pillars]
+        anything = [("", _l("Any"))]
+        self.body.choices = choices(anything + bodies)
+        self.status.choices = choices(anything + list(STATUSES.items()))
+        self.pillar.choices = choices(anything + pillars)
 
     def pillar_number(self) -> int | None:
         """The chosen pillar as a number."""

@@ -59,3 +59,12 @@ def test_foreign_keys_are_enforced(app_ctx):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+@sqlite_only
+def test_a_get_after_a_post_on_the_same_thread_begins_deferred(app):
+    app.add_url_rule("/_probe_post", "probe_post", lambda: "ok", methods=["POST"])
+    app.add_url_rule("/_probe_get", "probe_get", lambda: str(db.session.execute(text("SELECT 1")).scalar()))
+    client = app.test_client()
+    client.post("/_probe_post")
+    assert _begins(app, lambda: client.get("/_probe_get")) == ["BEGIN"]

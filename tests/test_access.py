@@ -1,0 +1,121 @@
+"""Who may reach what: every route of the app × every role, with the database unchanged on every refusal."""
+import pytest
+from sqlalchemy import select
+
+from sip.accounts.models import Membership, User
+from sip.extensions import db
+from tests.conftest import log_in
+
+ROLES = ["anonymous", "viewer", "wg_member", "other_lead", "wg_lead", "sag", "secretariat"]
+MEMBERSHIPS = {
+    "viewer": [],
+    "wg_member": [("wg-training", "member")],
+    "other_lead": [("wg-partnerships", "lead")],
+    "wg_lead": [("wg-training", "lead")],
+    "sag": [("sag", "member")],
+    "secretariat": [("rome-support-team", "member")],
+}
+
+# Routes that anyone, signed in or not, may use.
+PUBLIC = {
+    "core.home", "core.healthz", "plan.index", "plan.activity", "plan.commitments", "plan.glossary", "plan.about",
+    "bodies.index", "bodies.show", "accounts.login", "accounts.accept_invitation", "accounts.request_reset",
+    "accounts.reset_password", "static",
+}
+
+EVERYONE = dict.fromkeys(ROLES, 200)
+SIGNED_IN = {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)}
+SECRETARIAT_READ = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 200}
+SECRETARIAT_WRITE = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 302}
+
+# (endpoint, method, path, form data, expected status per role); {target}, {membership} and {body} are filled in.
+MATRIX = [
+    ("core.home", "GET", "/", None, EVERYONE),
+    ("core.healthz", "GET", "/healthz", None, EVERYONE),
+    ("plan.index", "GET", "/plan", None, EVERYONE),
+    ("plan.activity", "GET", "/plan/activities/3.1.1.2", None, EVERYONE),
+    ("plan.commitments", "GET", "/plan/commitments", None, EVERYONE),
+    ("plan.glossary", "GET", "/plan/glossary", None, EVERYONE),
+    ("plan.about", "GET", "/plan/about", None, EVERYONE),
+    ("bodies.index", "GET", "/bodies", None, EVERYONE),
+    ("bodies.show", "GET", "/bodies/wg-training", None, EVERYONE),
+    ("static", "GET", "/static/css/sip.css", None, EVERYONE),
+    ("accounts.login", "GET", "/login", None, {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
+    ("accounts.request_reset", "GET", "/password-reset", None, EVERYONE),
+    ("accounts.accept_invitation", "GET", "/invitations/not-a-token", None, dict.fromkeys(ROLES, 410)),
+    ("accounts.reset_password", "GET", "/password-reset/not-a-token", None, dict.fromkeys(ROLES, 410)),
+    ("accounts.login", "POST", "/login", {"email": "nobody@example.org", "password": "not a password at all"},
+     dict.fromkeys(ROLES, 401)),
+    ("accounts.request_reset", "POST", "/password-reset", {"email": "nobody@example.org"}, dict.fromkeys(ROLES, 302)),
+    ("accounts.accept_invitation", "POST", "/invitations/not-a-token", {"password": "a good long passphrase"},
+     dict.fromkeys(ROLES, 410)),
+    ("accounts.reset_password", "POST", "/password-reset/not-a-token", {"password": "a good long passphrase"},
+     dict.fromkeys(ROLES, 410)),
+    ("accounts.account", "GET", "/account", None, SIGNED_IN),
+    ("accounts.account", "POST", "/account", {"profile-name": "Renamed Person"}, {"anonymous": 302, **dict.fromkeys(ROLES[1:], 302)}),
+    ("accounts.logout", "POST", "/logout", {}, {"anonymous": 302, **dict.fromkeys(ROLES[1:], 302)}),
+    ("admin.people", "GET", "/admin/people", None, SECRETARIAT_READ),
+    ("admin.invite", "GET", "/admin/people/invite", None, SECRETARIAT_READ),
+    ("admin.invite", "POST", "/admin/people/invite", {"email": "new@example.org", "name": "New Person", "role": "member"},
+     SECRETARIAT_WRITE),
+    ("admin.person", "GET", "/admin/people/{target}", None, SECRETARIAT_READ),
+    ("admin.add_membership", "POST", "/admin/people/{target}/memberships",
+     {"body": "glc", "role": "member", "since": "2026-01-01"}, SECRETARIAT_WRITE),
+    ("admin.set_active", "POST", "/admin/people/{target}/active", {"active": "0"}, SECRETARIAT_WRITE),
+    ("admin.resend_invitation", "POST", "/admin/people/{invitee}/invitation", {}, SECRETARIAT_WRITE),
+    ("admin.end_membership", "POST", "/admin/memberships/{membership}/end", {}, SECRETARIAT_WRITE),
+    ("admin.body_members", "GET", "/admin/bodies/wg-training", None, SECRETARIAT_READ),
+    ("admin.add_body_member", "POST", "/admin/bodies/glc/members", {"person": "{target}", "role": "member"},
+     SECRETARIAT_WRITE),
+    ("admin.organisations", "GET", "/admin/organisations", None, SECRETARIAT_READ),
+    ("admin.organisations", "POST", "/admin/organisations", {"name": "New NGO", "kind": "partner", "type": "NNGO"},
+     SECRETARIAT_WRITE),
+]
+
+
+def test_every_route_of_the_app_is_in_the_matrix(app):
+    covered = {(endpoint, method) for endpoint, method, *_ in MATRIX}
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (rule.endpoint, method) in covered, f"{method} {rule.rule} ({rule.endpoint}) has no access rule"
+
+
+def test_public_routes_are_exactly_the_listed_ones():
+    public = {endpoint for endpoint, method, path, data, expected in MATRIX if expected["anonymous"] not in (302, 403)}
+    assert public == PUBLIC
+
+
+def snapshot() -> dict:
+    """Every row of every table, to prove that a refused request changed nothing."""
+    return {table.name: sorted(map(repr, db.session.execute(select(table)).all())) for table in db.metadata.sorted_tables}
+
+
+@pytest.fixture
+def world(seeded, make_user):
+    """The real plan and one person per role, plus a target person with a membership and an invitee."""
+    people = {role: make_user(f"{role} person", bodies=MEMBERSHIPS[role]) for role in ROLES[1:]}
+    target = make_user("Target Person", bodies=[("wg-partnerships", "member")])
+    invitee = make_user("Invited Person", password=None)
+    with seeded.app_context():
+        membership = db.session.scalar(select(Membership.id).where(Membership.user_id == target))
+    return {"people": people, "ids": {"target": target, "invitee": invitee, "membership": membership}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint,method,path,data,expected", MATRIX, ids=[f"{m} {p}" for _, m, p, _, _ in MATRIX])
+def test_access(seeded, world, monkeypatch, role, endpoint, method, path, data, expected):
+    monkeypatch.setattr("sip.accounts.services.send_mail", lambda *args: None)
+    client = seeded.test_client()
+    if role != "anonymous":
+        log_in(client, world["people"][role])
+    url = path.format(**world["ids"])
+    form = {key: value.format(**world["ids"]) for key, value in (data or {}).items()}
+    with seeded.app_context():
+        before = snapshot()
+    response = client.get(url) if method == "GET" else client.post(url, data=form)
+    assert response.status_code == expected[role], response.get_data(as_text=True)[:500]
+    if method == "POST" and expected[role] in (302, 403) and (role == "anonymous" or expected[role] == 403):
+        with seeded.app_context():
+            assert snapshot() == before, "a refused write changed the database"
+    if response.status_code == 302 and role == "anonymous" and endpoint not in PUBLIC:
+        assert response.headers["Location"].startswith("/login?next=")
