@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from sip.accounts.models import Membership, User
+from sip.accounts.models import Membership
 from sip.extensions import db
 from tests.conftest import log_in
 

@@ -2,12 +2,12 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from sip.accounts.models import Membership, Organisation, User
 from sip.bodies.models import Body
-from sip.core.pagination import Page
+from sip.core.pagination import Page, page_of
 from sip.extensions import db
 
 PEOPLE_PAGE_SIZE = 25
@@ -18,16 +18,6 @@ def in_force(day: date | None = None):
     """SQL condition: the membership holds on that day (today by default)."""
     day = day or date.today()
     return (Membership.since <= day) & or_(Membership.until.is_(None), Membership.until >= day)
-
-
-def page_of(query: Select, number: int, size: int) -> Page:
-    """Page `number` of a query's rows (clamped to the last page): one count and one page query."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = Page([], number, size, total)
-    page.number = min(number, page.pages)
-    if total:
-        page.items = list(db.session.execute(query.offset((page.number - 1) * size).limit(size)).all())
-    return page
 
 
 # --- people -------------------------------------------------------------------------------------

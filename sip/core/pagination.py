@@ -1,7 +1,10 @@
-"""Pagination of lists held in memory."""
+"""Pagination: the page asked for, and one page of a query's rows."""
 from dataclasses import dataclass
 
 from flask import request
+from sqlalchemy import Select, func, select
+
+from sip.extensions import db
 
 
 @dataclass
@@ -35,10 +38,11 @@ def requested_page() -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
 
 
-def paginate(items: list, number: int, size: int) -> Page:
-    """The page `number` of `items`, clamped to the last page."""
-    page = Page([], number, size, len(items))
+def page_of(query: Select, number: int, size: int) -> Page:
+    """Page `number` of a query's rows (clamped to the last page): one count and one page query."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = Page([], number, size, total)
     page.number = min(number, page.pages)
-    start = (page.number - 1) * size
-    page.items = items[start : start + size]
+    if total:
+        page.items = list(db.session.execute(query.offset((page.number - 1) * size).limit(size)).all())
     return page

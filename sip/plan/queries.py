@@ -5,7 +5,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sip.bodies.models import Body
-from sip.core.i18n import pick
 from sip.core.pagination import Page
 from sip.extensions import db
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy, fold
@@ -145,8 +144,8 @@ def find_activity(strategy: Strategy, code: str) -> Activity | None:
         select(Activity)
         .where(Activity.strategy_id == strategy.id, Activity.code == code)
         .options(
-            selectinload(Activity.output).selectinload(Output.outcome).selectinload(Outcome.pillar),
-            selectinload(Activity.responsibilities).selectinload(Responsibility.body),
+            joinedload(Activity.output).joinedload(Output.outcome).joinedload(Outcome.pillar),
+            selectinload(Activity.responsibilities).joinedload(Responsibility.body),
         )
     )
     return db.session.scalar(query)
@@ -167,8 +166,3 @@ def neighbours(strategy: Strategy, activity: Activity) -> tuple[str | None, str 
         .limit(1)
     )
     return before, after
-
-
-def sort_text(text: dict, lang: str) -> str:
-    """Folded text in a language, for sorting lists by name."""
-    return fold(pick(text, lang))

@@ -13,7 +13,7 @@ from sip.accounts.models import User
 from sip.accounts.passwords import verify_password
 from sip.core.models import AuditEntry
 from sip.extensions import db
-from tests.accounts.conftest import text_of
+from tests.smtp import text_of
 from tests.conftest import DEFAULT_PASSWORD, log_in
 from tests.helpers import page_text
 

@@ -2,7 +2,7 @@
 import logging
 
 from sip.core.mail import send_mail
-from tests.accounts.conftest import smtp_server, text_of  # noqa: F401  (the real SMTP server fixture)
+from tests.smtp import text_of
 
 LINK = "http://sip.test/password-reset/" + "eyJ1IjoxLCJwIjoicmVzZXQifQ.Zx9aBc.k3yLmN0pQrStUvWxYz_-" * 2
 SUBJECT = "Réinitialisez votre mot de passe — SIP Tracker"

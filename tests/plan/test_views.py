@@ -171,3 +171,16 @@ def test_every_page_has_the_navigation_and_a_language_switcher(seeded, client):
     for url in ["/", "/plan", "/plan/activities/1.1.1.2", "/bodies", "/bodies/sag", "/plan/glossary", "/nowhere"]:
         html = page_text(client.get(url + "?lang=en"))
         assert 'href="/bodies"' in html and 'data-lang="fr"' in html, url
+
+
+def test_activity_page_queries_do_not_grow_with_the_plan(app, client, make_plan):
+    make_plan(pillars=1, outcomes=1, outputs=1, activities=2)
+    with counting_queries(app) as small:
+        assert client.get("/plan/activities/1.1.1.2").status_code == 200
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    make_plan(pillars=3, outcomes=4, outputs=3, activities=5)
+    with counting_queries(app) as large:
+        assert client.get("/plan/activities/2.2.2.2").status_code == 200
+    assert small() == large() <= 8
