@@ -69,8 +69,8 @@ def people():
 def _invite_form() -> InviteForm:
     """The invitation form with organisations and bodies from the database (role "member" unless chosen)."""
     form = InviteForm(role="member")
-    form.organisation.choices = choices([("", _("None"))] + queries.organisation_choices())
-    form.body.choices = choices([("", _("None"))] + body_queries.body_choices(current_language()))
+    form.organisation.choices = choices([("", _("No organisation"))] + queries.organisation_choices())
+    form.body.choices = choices([("", _("No body"))] + body_queries.body_choices(current_language()))
     return form
 
 

@@ -66,7 +66,7 @@ class InviteForm(FlaskForm):
     organisation = SelectField(_l("Organisation"), coerce=str, validators=[Optional()])
     body = SelectField(_l("Body"), validators=[Optional()])
     role = SelectField(_l("Role in the body"), choices=choices(MEMBERSHIP_ROLES), validators=[Optional()])
-    is_admin = BooleanField(_l("Administrator (without belonging to the Rome support team)"))
+    is_admin = BooleanField(_l("Administrator rights (for someone outside the Rome support team)"))
 
 
 # --- administration by the secretariat ----------------------------------------------------------

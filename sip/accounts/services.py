@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -149,8 +149,8 @@ def send_invitation(user: User) -> None:
         lambda: _("You are invited to SIP Tracker"),
         lambda: _(
             "Hello %(name)s,\n\nYou have been invited to SIP Tracker, where the Logistics Cluster follows its "
-            "Strategy Implementation Plan.\n\nChoose your password here (the link works once, for 7 days):\n%(link)s\n",
-            name=user.name, link=link,
+            "Strategy Implementation Plan.\n\nChoose your password here (the link works once, for %(days)d days):\n%(link)s\n",
+            name=user.name, link=link, days=tokens.MAX_AGE["invite"] // 86400,
         ),
     )
 
@@ -168,8 +168,8 @@ def request_password_reset(email: str) -> None:
         lambda: _("Reset your SIP Tracker password"),
         lambda: _(
             "Hello %(name)s,\n\nSomeone (probably you) asked to reset your SIP Tracker password. Choose a new one "
-            "here (the link works once, for 2 hours):\n%(link)s\n\nIf it was not you, ignore this e-mail.\n",
-            name=user.name, link=link,
+            "here (the link works once, for %(hours)d hours):\n%(link)s\n\nIf it was not you, ignore this e-mail.\n",
+            name=user.name, link=link, hours=tokens.MAX_AGE["reset"] // 3600,
         ),
     )
 
@@ -196,7 +196,7 @@ def create_user(person: NewPerson, *, actor: User | None = None, password: str |
     if not email or "@" not in email:
         raise AccountError(_("Give a valid e-mail address."))
     if find_user(email):
-        raise AccountError(_("Someone with this e-mail address already exists."))
+        raise AccountError(_("An account with this e-mail address already exists."))
     user = User(email=email, name=person.name.strip(), language=person.language or None,
                 organisation_id=person.organisation_id, is_admin=person.is_admin, session_token=new_session_token())
     if password is not None:
@@ -250,7 +250,7 @@ def add_membership(user: User, body_slug: str, role: str, *, actor: User | None,
         raise AccountError(_("This person already belongs to this body."))
     if any(m.since == since for m in same_body):
         raise AccountError(_("This person already had a membership of this body starting on %(day)s; "
-                             "choose another start date.", day=since.isoformat()))
+                             "choose another start date.", day=format_date(since)))
     membership = Membership(user=user, body=body, role=role, since=since)
     db.session.add(membership)
     db.session.flush()

@@ -13,9 +13,17 @@ from sip.core.security import safe_next
 bp = Blueprint("accounts", __name__)
 
 
+def _fresh_session() -> None:
+    """Start a new session (nothing of the old one survives) but keep the reader's language."""
+    language = session.get(LANG_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANG_SESSION_KEY] = language
+
+
 def _start_session(user) -> None:
     """Log the user in and adopt their preferred language."""
-    session.clear()
+    _fresh_session()
     login_user(user)
     if user.language:
         session[LANG_SESSION_KEY] = user.language
@@ -34,7 +42,7 @@ def login():
             flash(_("Welcome, %(name)s.", name=result.user.name), "success")
             return redirect(safe_next(form.next.data, url_for("core.home")))
         if result.refusal == "throttled":
-            message = _("Too many failed attempts. Wait 15 minutes, or reset your password.")
+            message = _("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.", minutes=services.THROTTLE_WINDOW.seconds // 60)
             return render_template("accounts/login.html", form=form, error=message), 429
         return render_template("accounts/login.html", form=form, error=_("Wrong e-mail address or password.")), 401
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
@@ -46,7 +54,7 @@ def logout():
     """Sign out everywhere: every session of this user ends."""
     services.log_out(current_user._get_current_object())
     logout_user()
-    session.clear()
+    _fresh_session()
     flash(_("You are signed out."), "success")
     return redirect(url_for("core.home"))
 

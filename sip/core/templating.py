@@ -6,7 +6,9 @@ from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 
 from sip.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_KINDS, ORGANISATION_TYPES
+from sip.accounts.passwords import MIN_LENGTH
 from sip.accounts.permissions import can_administer
+from sip.accounts.tokens import MAX_AGE
 from sip.bodies.models import BODY_KINDS
 from sip.core.i18n import current_language, is_fallback, languages, translated
 from sip.plan.models import ROLES, STATUSES
@@ -43,6 +45,8 @@ def register(app) -> None:
     app.add_template_filter(lambda kind: ORGANISATION_TYPES.get(kind, kind or ""), "organisation_type")
     app.add_template_global(lambda name: ROLE_NAMES.get(name, name), "role_name")
     app.add_template_global(can_administer)
+    app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
+    app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")
     app.add_template_global(url_with)
     app.add_template_global(languages)
     app.add_template_global(current_language)

@@ -265,7 +265,7 @@ def test_invite_form_offers_organisations_and_bodies_from_the_database(app, clie
     html = page_text(client.get("/admin/people/invite?lang=en"))
     assert re.search(r'<option value="\d+">World Food Programme \(WFP\)</option>', html)
     assert '<option value="rome-support-team">rome-support-team</option>' in html
-    assert '<option value="">None</option>' in html
+    assert '<option value="">No organisation</option>' in html and '<option value="">No body</option>' in html
 
 
 def test_invite_creates_the_person_and_emails_them_a_link_to_choose_a_password(app, client, secretariat, sent_mail, world,
@@ -293,7 +293,7 @@ def test_invite_refuses_an_email_address_already_taken(app, client, secretariat,
     before = row_counts(app)
     response = client.post("/admin/people/invite?lang=en", data={"email": "JEAN@example.org", "name": "Another Jean"})
     assert response.status_code == 400
-    assert "Someone with this e-mail address already exists." in page_text(response)
+    assert "An account with this e-mail address already exists." in page_text(response)
     assert row_counts(app) == before
     assert sent_mail == []
 

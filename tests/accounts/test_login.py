@@ -195,3 +195,10 @@ def test_home_shows_the_working_groups_of_a_signed_in_lead(seeded, client, make_
     html = page_text(client.get("/?lang=en"))
     assert "Your bodies" in html and "Training Working Group" in html
     assert 'href="/bodies/wg-training"' in html
+
+
+def test_the_chosen_language_survives_signing_out(client, make_user):
+    log_in(client, make_user())
+    client.get("/?lang=en", headers={"Accept-Language": "fr"})
+    response = client.post("/logout", follow_redirects=True, headers={"Accept-Language": "fr"})
+    assert 'lang="en"' in page_text(response) and "You are signed out." in page_text(response)
