@@ -51,6 +51,7 @@ def _import_models() -> None:
     import sip.bodies.models  # noqa: F401
     import sip.core.models  # noqa: F401
     import sip.plan.models  # noqa: F401
+    import sip.reporting.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -60,8 +61,10 @@ def _register_blueprints(app: Flask) -> None:
     from sip.bodies.views import bp as bodies_bp
     from sip.core.views import bp as core_bp
     from sip.plan.views import bp as plan_bp
+    from sip.reporting.overview_views import bp as reports_overview_bp
+    from sip.reporting.views import bp as reports_bp
 
-    for blueprint in (core_bp, plan_bp, bodies_bp, accounts_bp, admin_bp):
+    for blueprint in (core_bp, plan_bp, bodies_bp, reports_overview_bp, reports_bp, accounts_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

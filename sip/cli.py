@@ -28,7 +28,9 @@ def setup_command(demo: bool):
     from flask import current_app
 
     from seed import load_json
+    from sip.plan.queries import current_strategy
     from sip.plan.services import load_seed
+    from sip.reporting.services import ensure_periods
 
     if demo and current_app.config["SIP_ENV"] == "production":
         click.echo("error: demo accounts are for development only; SIP_ENV is production.", err=True)
@@ -38,6 +40,7 @@ def setup_command(demo: bool):
         result = load_seed(
             load_json("plan.json"), load_json("bodies.json"), load_json("commitments.json"), load_json("glossary.json")
         )
+        periods = ensure_periods(current_strategy())
         db.session.commit()
     if result.strategy_created:
         counts = ", ".join(f"{value} {key}" for key, value in result.counts.items())
@@ -46,6 +49,8 @@ def setup_command(demo: bool):
         click.echo("The plan is already loaded; nothing changed.")
     if result.bodies_created:
         click.echo(f"Created {result.bodies_created} bodies.")
+    if periods:
+        click.echo(f"Created {periods} reporting periods.")
     if demo:
         _create_demo_accounts()
 
@@ -139,5 +144,9 @@ def import_text_command(path: str, dry_run: bool):
 
 
 def register(app: Flask) -> None:
-    """Add the `sip` command group to the app's CLI."""
+    """Add the `sip` command group (with each domain's commands) to the app's CLI."""
+    from sip.reporting.cli import COMMANDS as reporting_commands
+
+    for command in reporting_commands:
+        sip_cli.add_command(command)
     app.cli.add_command(sip_cli)

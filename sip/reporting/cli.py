@@ -1,0 +1,2 @@
+"""Reporting commands for `flask --app app sip`: periods and reminders."""
+COMMANDS = []

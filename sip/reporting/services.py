@@ -1,0 +1,348 @@
+"""Writes to reporting: periods, saving and submitting reports, review, comments; each write audited."""
+import re
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from sip.bodies.models import Body
+from sip.core import audit
+from sip.core.models import utcnow
+from sip.extensions import db
+from sip.plan.models import STATUSES, Activity, Responsibility, Strategy
+from sip.reporting.models import ActivityUpdate, GroupReport, ReportComment, ReportingPeriod
+
+PERIOD_CODE = re.compile(r"^(\d{4})-Q([1-4])$")
+CLOSED_STATUSES = ("completed", "discontinued")
+
+
+class ReportError(ValueError):
+    """A refused reporting action; `problems` lists what to fix, for the user."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class VersionConflict(Exception):
+    """Someone saved the report after the form was opened; carries the report as it is now."""
+
+    def __init__(self, report: GroupReport):
+        super().__init__("the report changed since the form was opened")
+        self.report = report
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+def parse_period_code(code: str) -> tuple[int, int]:
+    """(year, quarter) from "2026-Q4"; ReportError for anything else."""
+    match = PERIOD_CODE.match((code or "").strip().upper())
+    if not match:
+        raise ReportError(_("Write the period as YEAR-Qn, for example 2026-Q4."))
+    return int(match.group(1)), int(match.group(2))
+
+
+def strategy_quarters(strategy: Strategy) -> list[tuple[int, int]]:
+    """Every (year, quarter) from the strategy's start to its end."""
+    quarters = []
+    year, quarter = strategy.starts_on.year, (strategy.starts_on.month - 1) // 3 + 1
+    while date(year, 3 * quarter - 2, 1) <= strategy.ends_on:
+        quarters.append((year, quarter))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    return quarters
+
+
+def ensure_periods(strategy: Strategy) -> int:
+    """Create the upcoming periods of every quarter of the strategy that has none; return how many."""
+    existing = set(db.session.execute(
+        select(ReportingPeriod.year, ReportingPeriod.quarter).where(ReportingPeriod.strategy_id == strategy.id)
+    ).tuples())
+    missing = [yq for yq in strategy_quarters(strategy) if yq not in existing]
+    for year, quarter in missing:
+        db.session.add(ReportingPeriod(strategy_id=strategy.id, year=year, quarter=quarter, state="upcoming"))
+    if missing:
+        audit.record("periods.created", "strategy", strategy.id, after={"count": len(missing)})
+    return len(missing)
+
+
+def find_period(strategy: Strategy, code: str) -> ReportingPeriod | None:
+    """The period with this code ("2026-Q4"), or None."""
+    try:
+        year, quarter = parse_period_code(code)
+    except ReportError:
+        return None
+    return db.session.scalar(select(ReportingPeriod).where(
+        ReportingPeriod.strategy_id == strategy.id, ReportingPeriod.year == year, ReportingPeriod.quarter == quarter))
+
+
+def open_period(period: ReportingPeriod, due_on: date, actor, opens_on: date | None = None) -> None:
+    """Open a period for reports, due on `due_on`."""
+    opens_on = opens_on or date.today()
+    if period.state == "closed":
+        raise ReportError(_("%(period)s is closed; it cannot be opened again.", period=period.code))
+    if due_on < opens_on:
+        raise ReportError(_("The due date must not be before the day the period opens."))
+    before = {"state": period.state, "due_on": period.due_on and period.due_on.isoformat()}
+    period.state, period.opens_on, period.due_on = "open", opens_on, due_on
+    audit.record("period.opened", "reporting_period", period.id, before=before,
+                 after={"state": "open", "due_on": due_on.isoformat()}, user_id=_id(actor))
+    db.session.commit()
+
+
+def close_period(period: ReportingPeriod, actor) -> None:
+    """Close a period: its reports can no longer be written or submitted."""
+    if period.state != "open":
+        raise ReportError(_("Only an open period can be closed."))
+    period.state = "closed"
+    audit.record("period.closed", "reporting_period", period.id, before={"state": "open"}, after={"state": "closed"},
+                 user_id=_id(actor))
+    db.session.commit()
+
+
+def set_glm(period: ReportingPeriod, glm: bool, glm_name: str | None, actor) -> None:
+    """Mark (or unmark) a period as the one whose reports a GLM plenary looks at."""
+    before = {"glm": period.glm, "glm_name": period.glm_name}
+    period.glm = glm
+    period.glm_name = ((glm_name or "").strip() or None) if glm else None
+    audit.record("period.glm", "reporting_period", period.id, before=before,
+                 after={"glm": period.glm, "glm_name": period.glm_name}, user_id=_id(actor))
+    db.session.commit()
+
+
+def _id(actor) -> int | None:
+    """The id of the acting user (None for the system)."""
+    return getattr(actor, "id", None)
+
+
+# --- what a report covers -----------------------------------------------------------------------
+
+
+def reportable_activities(body: Body, report: GroupReport | None = None) -> list[Activity]:
+    """The activities a body reports on: those it is responsible for, not retired, not completed or discontinued.
+
+    A report that already has updates keeps covering exactly those activities.
+    """
+    if report is not None and report.id and report.updates:
+        return sorted((u.activity for u in report.updates), key=lambda a: a.position)
+    query = (
+        select(Activity)
+        .join(Responsibility, Responsibility.activity_id == Activity.id)
+        .where(Responsibility.body_id == body.id, Activity.retired_on.is_(None), Activity.status.not_in(CLOSED_STATUSES))
+        .order_by(Activity.position)
+        .distinct()
+    )
+    return list(db.session.scalars(query))
+
+
+def last_accepted_updates(activity_ids: list[int], period: ReportingPeriod) -> dict[int, ActivityUpdate]:
+    """The latest accepted update of each activity from a period before this one (two queries)."""
+    if not activity_ids:
+        return {}
+    order = ReportingPeriod.year * 10 + ReportingPeriod.quarter
+    ranked = (
+        select(ActivityUpdate.id, func.row_number().over(partition_by=ActivityUpdate.activity_id,
+                                                          order_by=order.desc()).label("rank"))
+        .join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
+        .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
+        .where(ActivityUpdate.activity_id.in_(activity_ids), GroupReport.state == "accepted",
+               order < period.year * 10 + period.quarter)
+        .subquery()
+    )
+    latest = select(ActivityUpdate).where(ActivityUpdate.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)))
+    return {update.activity_id: update for update in db.session.scalars(latest)}
+
+
+@dataclass
+class UpdateData:
+    """What the form says about one activity."""
+
+    status: str | None = None
+    progress_pct: int | None = None
+    achievements: str = ""
+    challenges: str = ""
+    next_steps: str = ""
+    support_needed: str = ""
+    evidence_links: str = ""
+    no_progress: bool = False
+
+    @classmethod
+    def of(cls, update: ActivityUpdate) -> "UpdateData":
+        """The data of a stored update."""
+        return cls(**{f.name: getattr(update, f.name) for f in fields(cls)})
+
+    def same_text_as(self, other: "UpdateData") -> bool:
+        """True when nothing was changed from `other` (status, progress and every text)."""
+        mine, theirs = asdict(self), asdict(other)
+        mine.pop("no_progress"), theirs.pop("no_progress")
+        return {k: (v or "") if isinstance(v, str) or v is None else v for k, v in mine.items()} == {
+            k: (v or "") if isinstance(v, str) or v is None else v for k, v in theirs.items()}
+
+
+def carried_data(previous: ActivityUpdate | None) -> UpdateData:
+    """The starting point of an activity's update: its last accepted update, or nothing."""
+    if previous is None:
+        return UpdateData()
+    data = UpdateData.of(previous)
+    data.no_progress = False
+    return data
+
+
+def find_report(body: Body, period: ReportingPeriod) -> GroupReport | None:
+    """The body's report for the period, if anyone has saved one."""
+    return db.session.scalar(select(GroupReport).where(GroupReport.body_id == body.id, GroupReport.period_id == period.id))
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def check_update(activity: Activity, data: UpdateData) -> list[str]:
+    """Problems with one update that prevent saving it (bad status, progress, links)."""
+    problems = []
+    if data.status and data.status not in STATUSES:
+        problems.append(_("%(code)s: the status is not one of the list.", code=activity.code))
+    if data.progress_pct is not None and not 0 <= data.progress_pct <= 100:
+        problems.append(_("%(code)s: progress is a percentage between 0 and 100.", code=activity.code))
+    for link in (line.strip() for line in data.evidence_links.splitlines()):
+        if link and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", link, re.IGNORECASE):
+            problems.append(_("%(code)s: “%(link)s” is not a web address (http:// or https://).", code=activity.code,
+                              link=link[:80]))
+    return problems
+
+
+def save_report(body: Body, period: ReportingPeriod, actor, version: int, summary: str,
+                updates: dict[int, UpdateData]) -> GroupReport:
+    """Save the group's draft (creating it the first time); 409-style VersionConflict when someone saved since."""
+    report = find_report(body, period)
+    if report is not None and not report.editable:
+        raise ReportError(_("This report is %(state)s and can no longer be changed by the group.", state=report.state))
+    if period.state != "open":
+        raise ReportError(_("%(period)s is not open for reports.", period=period.code))
+    current_version = report.version if report else 0
+    if version != current_version:
+        raise VersionConflict(report)
+    activities = reportable_activities(body, report)
+    problems = [p for a in activities for p in check_update(a, updates.get(a.id, UpdateData()))]
+    if problems:
+        raise ReportError(_("The report was not saved."), problems)
+    if report is None:
+        report = GroupReport(body=body, period=period, state="draft", version=0)
+        db.session.add(report)
+    previous = last_accepted_updates([a.id for a in activities], period)
+    stored = {u.activity_id: u for u in report.updates}
+    for activity in activities:
+        _store_update(report, stored.get(activity.id), activity, updates.get(activity.id, UpdateData()),
+                      previous.get(activity.id))
+    report.summary = (summary or "").strip()
+    report.version += 1
+    report.updated_at, report.updated_by_id = utcnow(), _id(actor)
+    db.session.flush()
+    audit.record("report.saved", "group_report", report.id, after={"version": report.version, "state": report.state},
+                 user_id=_id(actor))
+    return report
+
+
+def _store_update(report: GroupReport, update: ActivityUpdate | None, activity: Activity, data: UpdateData,
+                  previous: ActivityUpdate | None) -> None:
+    """Write one activity's update, marking it carried when it repeats the last accepted one unchanged."""
+    if update is None:
+        update = ActivityUpdate(activity=activity)
+        report.updates.append(update)
+    for name, value in asdict(data).items():
+        setattr(update, name, value.strip() if isinstance(value, str) else value)
+    update.carried = previous is not None and not data.no_progress and data.same_text_as(UpdateData.of(previous))
+    update.carried_from_id = previous.id if update.carried else None
+
+
+def write_report(body: Body, period: ReportingPeriod, actor, version: int, summary: str,
+                 updates: dict[int, UpdateData], submit: bool = False) -> GroupReport:
+    """Save the group's report and, when asked, submit it; the save is kept even when submitting is refused."""
+    try:
+        report = save_report(body, period, actor, version, summary, updates)
+    except (ReportError, VersionConflict):
+        db.session.rollback()
+        raise
+    db.session.commit()
+    if submit:
+        submit_report(report, actor)
+        db.session.commit()
+    return report
+
+
+def submission_problems(report: GroupReport) -> list[str]:
+    """What is missing before a report can be submitted, activity by activity."""
+    problems = [] if report.summary.strip() else [_("Write a summary of the quarter for the whole report.")]
+    for update in sorted(report.updates, key=lambda u: u.activity.position):
+        code = update.activity.code
+        if not update.status:
+            problems.append(_("%(code)s: choose a status.", code=code))
+        if not update.no_progress and (not update.achievements.strip() or update.carried):
+            problems.append(_("%(code)s: write this quarter's achievements, or tick “no progress this quarter”.",
+                              code=code))
+    return problems
+
+
+def submit_report(report: GroupReport, actor) -> None:
+    """Submit a saved report for review; ReportError lists exactly what is missing."""
+    if not report.editable:
+        raise ReportError(_("Only a draft or a returned report can be submitted."))
+    if not can_submit_now(report):
+        raise ReportError(_("%(period)s is not open for reports.", period=report.period.code))
+    problems = submission_problems(report)
+    if problems:
+        raise ReportError(_("The report is saved but not submitted yet."), problems)
+    before = report.state
+    report.state, report.submitted_at, report.submitted_by_id = "submitted", utcnow(), _id(actor)
+    report.version += 1
+    audit.record("report.submitted", "group_report", report.id, before={"state": before},
+                 after={"state": "submitted"}, user_id=_id(actor))
+
+
+def can_submit_now(report: GroupReport) -> bool:
+    """A report can be submitted only while its period is open."""
+    return report.period.state == "open"
+
+
+def return_report(report: GroupReport, actor, note: str) -> None:
+    """Send a submitted report back to the group with a note saying what to fix."""
+    if report.state != "submitted":
+        raise ReportError(_("Only a submitted report can be returned."))
+    if not (note or "").strip():
+        raise ReportError(_("Say what the group should fix: a note is required to return a report."))
+    report.state, report.review_note = "returned", note.strip()
+    report.reviewed_at, report.reviewed_by_id = utcnow(), _id(actor)
+    report.version += 1
+    audit.record("report.returned", "group_report", report.id, before={"state": "submitted"},
+                 after={"state": "returned"}, rationale=report.review_note, user_id=_id(actor))
+    db.session.commit()
+
+
+def accept_report(report: GroupReport, actor, note: str | None = None) -> None:
+    """Accept a submitted report: it becomes read-only and its statuses become the activities' current ones."""
+    if report.state != "submitted":
+        raise ReportError(_("Only a submitted report can be accepted."))
+    changes = {}
+    for update in report.updates:
+        if update.status and update.activity.status != update.status:
+            changes[update.activity.code] = [update.activity.status, update.status]
+            update.activity.status = update.status
+    report.state, report.review_note = "accepted", (note or "").strip() or None
+    report.reviewed_at, report.reviewed_by_id = utcnow(), _id(actor)
+    report.version += 1
+    audit.record("report.accepted", "group_report", report.id, before={"state": "submitted"},
+                 after={"state": "accepted", "statuses": changes}, user_id=_id(actor))
+    db.session.commit()
+
+
+def add_comment(report: GroupReport, actor, text: str, internal: bool) -> ReportComment:
+    """Comment on a report, for the group to see or internal to the secretariat."""
+    if not (text or "").strip():
+        raise ReportError(_("Write a comment first."))
+    comment = ReportComment(report=report, author_id=actor.id, text=text.strip(), internal=internal)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record("report.commented", "report_comment", comment.id, after={"report": report.id, "internal": internal},
+                 user_id=actor.id)
+    db.session.commit()
+    return comment
