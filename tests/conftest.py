@@ -36,6 +36,15 @@ def _empty_server_tables() -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def _fresh_schema() -> None:
+    """Every table of the current schema, empty: new tables on SQLite, emptied ones on PostgreSQL."""
+    if SERVER_URL:
+        _prepare_server_schema()
+        _empty_server_tables()
+    else:
+        db.create_all()
+
+
 def pytest_sessionstart(session):
     """Compile the translation catalogues, so that tests see the current French."""
     from babel.messages.mofile import write_mo
@@ -66,11 +75,7 @@ def app(database_url):
     """
     application = create_app(TestConfig(database_url))
     with application.app_context():
-        if SERVER_URL:
-            _prepare_server_schema()
-            _empty_server_tables()
-        else:
-            db.create_all()
+        _fresh_schema()
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -234,11 +239,7 @@ def live_server(live_app):
     """The app, with the real plan, served on a free loopback port in a thread; yields its base URL."""
     application = live_app
     with application.app_context():
-        if SERVER_URL:
-            _prepare_server_schema()
-            _empty_server_tables()
-        else:
-            db.create_all()
+        _fresh_schema()
         load_real_seed()
         db.session.remove()
     server = make_server("127.0.0.1", 0, application, threaded=True)
