@@ -56,17 +56,26 @@ def setup_command(demo: bool):
 
 
 def _create_demo_accounts() -> None:
-    """Create the demo accounts and print their passwords, once."""
+    """Create the demo accounts and print their passwords, once; then fill the demo reports, once."""
+    from datetime import date
+
     from seed.demo import create_demo_accounts
+    from seed.demo_reports import create_demo_reports
 
     with intending_to_write():
         created = create_demo_accounts()
     if not created:
         click.echo("Demo accounts exist already (their passwords were printed when they were created).")
-        return
-    click.echo("Demo accounts (these passwords are shown once; sign in at /login):")
-    for role, email, password in created:
-        click.echo(f"  {role:<22} {email:<38} {password}")
+    else:
+        click.echo("Demo accounts (these passwords are shown once; sign in at /login):")
+        for role, email, password in created:
+            click.echo(f"  {role:<22} {email:<38} {password}")
+    with intending_to_write():
+        result = create_demo_reports(today=date.today())
+    if result.periods:
+        click.echo(f"Demo reports: {result.reports} reports for {result.periods[0]} … {result.periods[-1]}.")
+    else:
+        click.echo("Demo reports exist already; nothing changed.")
 
 
 @sip_cli.command("create-user")

@@ -1,9 +1,13 @@
 """Who may reach what: every route of the app × every role, with the database unchanged on every refusal."""
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from sip.accounts.models import Membership
 from sip.extensions import db
+from sip.plan.queries import current_strategy
+from sip.reporting.services import ensure_periods, find_period, open_period
 from tests.conftest import log_in
 
 ROLES = ["anonymous", "viewer", "wg_member", "other_lead", "wg_lead", "sag", "secretariat"]
@@ -67,6 +71,20 @@ MATRIX = [
     ("admin.body_members", "GET", "/admin/bodies/wg-training", None, SECRETARIAT_READ),
     ("admin.add_body_member", "POST", "/admin/bodies/glc/members", {"person": "{target}", "role": "member"},
      SECRETARIAT_WRITE),
+    ("reports_overview.index", "GET", "/reports", None, SIGNED_IN),
+    ("reports_overview.periods", "GET", "/reports/periods", None, SECRETARIAT_READ),
+    ("reports_overview.open_period", "POST", "/reports/periods/2026-Q3/open", {"due_on": "2027-01-15"}, SECRETARIAT_WRITE),
+    ("reports_overview.close_period", "POST", "/reports/periods/2026-Q4/close", {"confirm": "y"}, SECRETARIAT_WRITE),
+    ("reports_overview.set_glm", "POST", "/reports/periods/2026-Q4/glm", {"glm": "y", "glm_name": "GLM November 2026"},
+     SECRETARIAT_WRITE),
+    ("reports.report", "GET", "/reports/2026-Q4/wg-training", None,
+     {"anonymous": 302, "viewer": 403, "wg_member": 200, "other_lead": 403, "wg_lead": 200, "sag": 403, "secretariat": 200}),
+    ("reports.report", "POST", "/reports/2026-Q4/wg-training", {"version": "0", "summary": "Draft", "action": "save"},
+     {"anonymous": 302, "viewer": 403, "wg_member": 302, "other_lead": 403, "wg_lead": 302, "sag": 403, "secretariat": 403}),
+    ("reports.review", "POST", "/reports/2026-Q4/wg-training/review", {"decision": "accept"},
+     {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)}),
+    ("reports.comment", "POST", "/reports/2026-Q4/wg-training/comments", {"text": "Hello"},
+     {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)}),
     ("admin.organisations", "GET", "/admin/organisations", None, SECRETARIAT_READ),
     ("admin.organisations", "POST", "/admin/organisations", {"name": "New NGO", "kind": "partner", "type": "NNGO"},
      SECRETARIAT_WRITE),
@@ -98,6 +116,10 @@ def world(seeded, make_user):
     invitee = make_user("Invited Person", password=None)
     with seeded.app_context():
         membership = db.session.scalar(select(Membership.id).where(Membership.user_id == target))
+        strategy = current_strategy()
+        ensure_periods(strategy)
+        db.session.commit()
+        open_period(find_period(strategy, "2026-Q4"), date(2027, 1, 15), actor=None, opens_on=date(2026, 11, 1))
     return {"people": people, "ids": {"target": target, "invitee": invitee, "membership": membership}}
 
 

@@ -12,6 +12,7 @@ from sip.accounts.tokens import MAX_AGE
 from sip.bodies.models import BODY_KINDS
 from sip.core.i18n import current_language, is_fallback, languages, translated
 from sip.plan.models import ROLES, STATUSES
+from sip.reporting.models import REPORT_STATES
 
 
 def url_with(**changes) -> str:
@@ -47,6 +48,7 @@ def register(app) -> None:
     app.add_template_global(can_administer)
     app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
     app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")
+    app.add_template_global(REPORT_STATES, "REPORT_STATES")
     app.add_template_global(url_with)
     app.add_template_global(languages)
     app.add_template_global(current_language)

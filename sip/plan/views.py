@@ -6,6 +6,7 @@ from sip.core.i18n import current_language
 from sip.core.pagination import requested_page
 from sip.plan import queries
 from sip.plan.forms import PlanFilterForm
+from sip.reporting.queries import activity_history
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -40,11 +41,12 @@ def index():
 
 @bp.get("/activities/<code>")
 def activity(code: str):
-    """One activity: its text, place in the plan, responsible bodies and status."""
+    """One activity: its text, place in the plan, responsible bodies, status and accepted progress reports."""
     strategy = strategy_or_404()
     found = queries.find_activity(strategy, code) or abort(404)
     previous, following = queries.neighbours(strategy, found)
-    return render_template("plan/activity.html", strategy=strategy, activity=found, previous=previous, following=following)
+    return render_template("plan/activity.html", strategy=strategy, activity=found, previous=previous,
+                           following=following, history=activity_history(found))
 
 
 @bp.get("/commitments")

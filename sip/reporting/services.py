@@ -11,7 +11,7 @@ from sip.core import audit
 from sip.core.models import utcnow
 from sip.extensions import db
 from sip.plan.models import STATUSES, Activity, Responsibility, Strategy
-from sip.reporting.models import ActivityUpdate, GroupReport, ReportComment, ReportingPeriod
+from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportComment, ReportingPeriod
 
 PERIOD_CODE = re.compile(r"^(\d{4})-Q([1-4])$")
 CLOSED_STATUSES = ("completed", "discontinued")
@@ -19,6 +19,8 @@ CLOSED_STATUSES = ("completed", "discontinued")
 
 class ReportError(ValueError):
     """A refused reporting action; `problems` lists what to fix, for the user."""
+
+    saved: "GroupReport | None" = None  # set by write_report when the draft was saved but submitting was refused
 
     def __init__(self, message: str, problems: list[str] | None = None):
         super().__init__(message)
@@ -126,12 +128,12 @@ def reportable_activities(body: Body, report: GroupReport | None = None) -> list
     """
     if report is not None and report.id and report.updates:
         return sorted((u.activity for u in report.updates), key=lambda a: a.position)
+    # IN (subquery) rather than JOIN + DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT would need.
+    responsible = select(Responsibility.activity_id).where(Responsibility.body_id == body.id)
     query = (
         select(Activity)
-        .join(Responsibility, Responsibility.activity_id == Activity.id)
-        .where(Responsibility.body_id == body.id, Activity.retired_on.is_(None), Activity.status.not_in(CLOSED_STATUSES))
+        .where(Activity.id.in_(responsible), Activity.retired_on.is_(None), Activity.status.not_in(CLOSED_STATUSES))
         .order_by(Activity.position)
-        .distinct()
     )
     return list(db.session.scalars(query))
 
@@ -216,7 +218,7 @@ def save_report(body: Body, period: ReportingPeriod, actor, version: int, summar
     """Save the group's draft (creating it the first time); 409-style VersionConflict when someone saved since."""
     report = find_report(body, period)
     if report is not None and not report.editable:
-        raise ReportError(_("This report is %(state)s and can no longer be changed by the group.", state=report.state))
+        raise ReportError(_("This report is %(state)s and can no longer be changed by the group.", state=REPORT_STATES[report.state]))
     if period.state != "open":
         raise ReportError(_("%(period)s is not open for reports.", period=period.code))
     current_version = report.version if report else 0
@@ -265,7 +267,11 @@ def write_report(body: Body, period: ReportingPeriod, actor, version: int, summa
         raise
     db.session.commit()
     if submit:
-        submit_report(report, actor)
+        try:
+            submit_report(report, actor)
+        except ReportError as error:
+            error.saved = report  # the draft was committed above; only submitting was refused
+            raise
         db.session.commit()
     return report
 

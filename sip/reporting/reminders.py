@@ -1,0 +1,294 @@
+"""Reminders: e-mail the leads of groups whose report is due soon or late, and tell the secretariat who is far behind.
+
+`send_reminders(today)` is what `flask --app app sip remind` runs (from cron, as often as one likes): a reminder
+log keeps it to one e-mail per report, recipient and day.
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, format_date, get_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from sip.accounts.models import Membership, User
+from sip.accounts.permissions import LEAD_ROLES, SECRETARIAT
+from sip.bodies.models import Body
+from sip.core import audit
+from sip.core.i18n import pick
+from sip.core.mail import send_mail
+from sip.core.urls import absolute_url
+from sip.extensions import db
+from sip.reporting.models import GroupReport, ReminderLog, ReportingPeriod
+from sip.reporting.queries import reporting_bodies
+
+REMIND_WITHIN_DAYS = 7  # leads hear from us once the due date is this close
+SUMMARY_AFTER_DAYS = 14  # the secretariat hears about groups this late
+DELIVERED_STATES = ("submitted", "accepted")  # with the secretariat or done: nobody to remind
+LEAD, SUMMARY = "lead", "overdue_summary"
+
+def _language() -> str:
+    """The language e-mails are being written in."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+# --- what is due --------------------------------------------------------------------------------
+
+
+@dataclass
+class DueReport:
+    """A body's report for an open period that is due within a week or late, and not submitted."""
+
+    period: ReportingPeriod
+    body: Body
+    report: GroupReport | None
+    leads: list[User]
+    days_left: int  # negative when late
+
+    @property
+    def state(self) -> str:
+        """missing, draft or returned."""
+        return self.report.state if self.report else "missing"
+
+    @property
+    def days_late(self) -> int:
+        """Days past the due date (0 when not late)."""
+        return max(0, -self.days_left)
+
+
+def due_reports(today: date) -> list[DueReport]:
+    """Every report of an open period that is due within 7 days or late and not yet submitted (or returned)."""
+    periods = list(db.session.scalars(
+        select(ReportingPeriod)
+        .where(ReportingPeriod.state == "open", ReportingPeriod.due_on.is_not(None),
+               ReportingPeriod.due_on <= today + timedelta(days=REMIND_WITHIN_DAYS))
+        .order_by(ReportingPeriod.year, ReportingPeriod.quarter)
+    ))
+    if not periods:
+        return []
+    bodies = reporting_bodies(today)
+    reports = {(r.period_id, r.body_id): r for r in db.session.scalars(
+        select(GroupReport).where(GroupReport.period_id.in_([p.id for p in periods])))}
+    leads = _leads_by_body([b.id for b in bodies], today)
+    due = []
+    for period in periods:
+        for body in bodies:
+            report = reports.get((period.id, body.id))
+            if report is not None and report.state in DELIVERED_STATES:
+                continue
+            due.append(DueReport(period, body, report, leads.get(body.id, []), (period.due_on - today).days))
+    return due
+
+
+def _leads_by_body(body_ids: list[int], today: date) -> dict[int, list[User]]:
+    """The active leads and co-leads of each body on that day, ordered by e-mail address."""
+    rows = db.session.execute(
+        select(Membership.body_id, User)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.body_id.in_(body_ids), Membership.role.in_(LEAD_ROLES), Membership.since <= today,
+               or_(Membership.until.is_(None), Membership.until >= today), User.active.is_(True))
+        .order_by(User.email)
+    ).all()
+    leads: dict[int, list[User]] = {}
+    for body_id, user in rows:
+        if user not in leads.setdefault(body_id, []):
+            leads[body_id].append(user)
+    return leads
+
+
+def secretariat(today: date) -> list[User]:
+    """The people who get the summary: active members of the Rome support team and active admins."""
+    in_team = (
+        select(Membership.user_id)
+        .join(Body, Membership.body_id == Body.id)
+        .where(Body.slug == SECRETARIAT, Membership.since <= today,
+               or_(Membership.until.is_(None), Membership.until >= today))
+    )
+    return list(db.session.scalars(
+        select(User)
+        .where(User.active.is_(True), or_(User.is_admin.is_(True), User.id.in_(in_team)))
+        .order_by(User.email)
+    ))
+
+
+# --- the e-mails --------------------------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    """One e-mail to send (or already sent today): to whom, about which report, and its text."""
+
+    kind: str  # "lead" or "overdue_summary"
+    recipient_id: int
+    email: str
+    period_ids: list[int]
+    body_id: int | None
+    about: str  # for the command's output: "wg-training 2026-Q4 (draft, 3 days late)"
+    subject: str = ""
+    text: str = ""
+
+
+@dataclass
+class ReminderPlan:
+    """What a run of `sip remind` sends, and what it leaves out because it went out earlier the same day."""
+
+    to_send: list[Reminder] = field(default_factory=list)
+    already_sent: list[Reminder] = field(default_factory=list)
+    failed: list[tuple[Reminder, str]] = field(default_factory=list)
+
+    def count(self, kind: str, which: str = "to_send") -> int:
+        """How many e-mails of a kind are to send (or already sent, or failed)."""
+        items = [r for r, _error in self.failed] if which == "failed" else getattr(self, which)
+        return sum(1 for reminder in items if reminder.kind == kind)
+
+
+def report_link(period: ReportingPeriod, body: Body) -> str:
+    """The absolute address of a body's report for a period, e.g. https://…/reports/2026-Q4/wg-training."""
+    return absolute_url("reports.report", period=period.code, slug=body.slug)
+
+
+def _in_language(user: User):
+    """A context in which gettext and dates speak the user's language."""
+    return force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _when(days_left: int) -> str:
+    """"3 days left", "due today" or "5 days late", in the current language."""
+    if days_left > 0:
+        return ngettext("%(num)d day left", "%(num)d days left", days_left)
+    if days_left == 0:
+        return _("due today")
+    return ngettext("%(num)d day late", "%(num)d days late", -days_left)
+
+
+def _state(due: DueReport) -> str:
+    """"not started", "draft" or "returned with a note: …", in the current language."""
+    if due.state == "returned":
+        return _("returned with a note: “%(note)s”", note=(due.report.review_note or "").strip())
+    return _("not started") if due.state == "missing" else _("draft")
+
+
+def _lead_mail(due: DueReport, lead: User) -> tuple[str, str]:
+    """Subject and text of a lead's reminder, in the lead's language."""
+    with _in_language(lead):
+        body_name = pick(due.body.name, _language())
+        values = {"body": body_name, "period": due.period.code}
+        if due.days_left > 0:
+            subject = _("Reminder: the %(body)s report for %(period)s is due on %(date)s",
+                        date=format_date(due.period.due_on, "long"), **values)
+        elif due.days_left == 0:
+            subject = _("Reminder: the %(body)s report for %(period)s is due today", **values)
+        else:
+            subject = _("Reminder: the %(body)s report for %(period)s is late", **values)
+        lines = [
+            _("Hello %(name)s,", name=lead.name), "",
+            _("This is a reminder about the quarterly report of %(body)s for %(period)s, which you lead.",
+              **values),
+            "",
+            _("Due date: %(date)s", date=format_date(due.period.due_on, "long")) + f" ({_when(due.days_left)})",
+            _("State: %(state)s", state=_state(due)), "",
+            _("Open the report: %(link)s", link=report_link(due.period, due.body)), "",
+            "-- ",
+            _("You receive this e-mail because you are a lead or co-lead of %(body)s in SIP Tracker.", **values),
+        ]
+        return subject, "\n".join(lines) + "\n"
+
+
+def _summary_mail(overdue: list[DueReport], leaderless: list[DueReport], person: User) -> tuple[str, str]:
+    """Subject and text of the secretariat's summary, in the reader's language."""
+    with _in_language(person):
+        lines = [_("Hello %(name)s,", name=person.name), ""]
+        if overdue:
+            lines.append(_("Reports overdue by more than %(num)d days:", num=SUMMARY_AFTER_DAYS))
+            for due in overdue:
+                line = _("%(body)s, %(period)s: %(state)s, %(when)s", body=pick(due.body.name, _language()),
+                         period=due.period.code, state=_state(due), when=_when(due.days_left))
+                if not due.leads:
+                    line += " (" + _("no lead to remind") + ")"
+                lines.append("- " + line)
+                lines.append("  " + report_link(due.period, due.body))
+            lines.append("")
+        leaderless = [due for due in leaderless if due not in overdue]  # those overdue say so in their line
+        if leaderless:
+            lines.append(_("Reports due soon or late whose body has no lead or co-lead to remind:"))
+            for due in leaderless:
+                lines.append("- " + _("%(body)s, %(period)s: no lead to remind, %(when)s",
+                                      body=pick(due.body.name, _language()), period=due.period.code,
+                                      when=_when(due.days_left)))
+                lines.append("  " + report_link(due.period, due.body))
+            lines.append("")
+        lines += [_("The leads and co-leads of these groups, where they have any, were reminded by e-mail."), "", "-- ",
+                  _("You receive this e-mail because you are in the Rome support team or an administrator of "
+                    "SIP Tracker.")]
+        return _("SIP Tracker: reports that need the secretariat"), "\n".join(lines) + "\n"
+
+
+def _about(due: DueReport) -> str:
+    """One line for the command's output (in the operator's language)."""
+    return f"{due.body.slug} {due.period.code} ({due.state}, {_when(due.days_left)})"
+
+
+def plan_reminders(today: date) -> ReminderPlan:
+    """Work out every reminder due today, leaving out those the log says went out today already."""
+    logged = set(db.session.execute(
+        select(ReminderLog.period_id, ReminderLog.body_id, ReminderLog.recipient_id, ReminderLog.kind)
+        .where(ReminderLog.sent_on == today)
+    ).tuples())
+    summaries_sent = {recipient for _p, _b, recipient, kind in logged if kind == SUMMARY}
+    plan = ReminderPlan()
+    due = due_reports(today)
+    for item in due:
+        for lead in item.leads:
+            reminder = Reminder(LEAD, lead.id, lead.email, [item.period.id], item.body.id, _about(item))
+            if (item.period.id, item.body.id, lead.id, LEAD) in logged:
+                plan.already_sent.append(reminder)
+                continue
+            reminder.subject, reminder.text = _lead_mail(item, lead)
+            plan.to_send.append(reminder)
+    overdue = [item for item in due if item.days_late > SUMMARY_AFTER_DAYS]
+    leaderless = [item for item in due if not item.leads]
+    if overdue or leaderless:
+        period_ids = sorted({item.period.id for item in overdue + leaderless})
+        about = (f"{len(overdue)} group(s) overdue by more than {SUMMARY_AFTER_DAYS} days, "
+                 f"{len(leaderless)} with no lead to remind")
+        for person in secretariat(today):
+            reminder = Reminder(SUMMARY, person.id, person.email, period_ids, None, about)
+            if person.id in summaries_sent:
+                plan.already_sent.append(reminder)
+                continue
+            reminder.subject, reminder.text = _summary_mail(overdue, leaderless, person)
+            plan.to_send.append(reminder)
+    return plan
+
+
+def send_reminders(today: date, dry_run: bool = False) -> ReminderPlan:
+    """Send the reminders due today, log and audit each; with dry_run, only say what would be sent.
+
+    Each e-mail is logged and committed right after it is sent, so that a failure half-way through (the SMTP
+    server goes away) neither loses the record of what went out nor sends it twice on the next run; the
+    database is not held locked while talking to the SMTP server.
+    """
+    plan = plan_reminders(today)
+    # The plan holds plain values only: end the read transaction before talking to the SMTP server.
+    db.session.rollback()
+    if dry_run:
+        return plan
+    sent = []
+    for reminder in plan.to_send:
+        try:
+            send_mail(reminder.email, reminder.subject, reminder.text)
+        except OSError as error:  # smtplib's errors are OSErrors; the others still go out
+            plan.failed.append((reminder, str(error)))
+            continue
+        for period_id in reminder.period_ids:
+            log = ReminderLog(period_id=period_id, body_id=reminder.body_id, recipient_id=reminder.recipient_id,
+                              kind=reminder.kind, sent_on=today)
+            db.session.add(log)
+            db.session.flush()
+            audit.record("report.reminded", "reminder_log", log.id,
+                         after={"period": period_id, "body": reminder.body_id, "recipient": reminder.recipient_id,
+                                "kind": reminder.kind, "sent_on": today.isoformat()})
+        db.session.commit()
+        sent.append(reminder)
+    plan.to_send = sent
+    return plan
