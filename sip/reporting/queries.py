@@ -105,7 +105,7 @@ def reportable_counts(body_ids: list[int]) -> dict[int, int]:
                Activity.status.not_in(CLOSED_STATUSES))
         .group_by(Responsibility.body_id)
     )
-    return dict(db.session.execute(query).tuples().all())
+    return dict(db.session.execute(query).all())
 
 
 def my_reports(bodies: list[Body], strategy: Strategy, today: date | None = None) -> list[ReportStatus]:

@@ -230,10 +230,10 @@ def _about(due: DueReport) -> str:
 
 def plan_reminders(today: date) -> ReminderPlan:
     """Work out every reminder due today, leaving out those the log says went out today already."""
-    logged = set(db.session.execute(
+    logged = {tuple(row) for row in db.session.execute(
         select(ReminderLog.period_id, ReminderLog.body_id, ReminderLog.recipient_id, ReminderLog.kind)
         .where(ReminderLog.sent_on == today)
-    ).tuples())
+    )}
     summaries_sent = {recipient for _p, _b, recipient, kind in logged if kind == SUMMARY}
     plan = ReminderPlan()
     due = due_reports(today)

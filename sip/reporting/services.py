@@ -58,9 +58,9 @@ def strategy_quarters(strategy: Strategy) -> list[tuple[int, int]]:
 
 def ensure_periods(strategy: Strategy) -> int:
     """Create the upcoming periods of every quarter of the strategy that has none; return how many."""
-    existing = set(db.session.execute(
+    existing = {tuple(row) for row in db.session.execute(
         select(ReportingPeriod.year, ReportingPeriod.quarter).where(ReportingPeriod.strategy_id == strategy.id)
-    ).tuples())
+    )}
     missing = [yq for yq in strategy_quarters(strategy) if yq not in existing]
     for year, quarter in missing:
         db.session.add(ReportingPeriod(strategy_id=strategy.id, year=year, quarter=quarter, state="upcoming"))

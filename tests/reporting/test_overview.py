@@ -63,10 +63,10 @@ def make_report(periods):
             period = services.find_period(current_strategy(), code)
             delivered = state in ("submitted", "returned", "accepted")
             report = GroupReport(body=body, period=period, state=state, submitted_at=utcnow() if delivered else None)
+            db.session.add(report)
             for activity_code, fields in (updates or {}).items():
                 activity = db.session.scalar(select(Activity).where(Activity.code == activity_code))
                 report.updates.append(ActivityUpdate(activity=activity, **fields))
-            db.session.add(report)
             db.session.commit()
             return report.id
 
