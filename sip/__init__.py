@@ -60,11 +60,14 @@ def _register_blueprints(app: Flask) -> None:
     from sip.accounts.views import bp as accounts_bp
     from sip.bodies.views import bp as bodies_bp
     from sip.core.views import bp as core_bp
+    from sip.dashboards.assets import bp as dashboards_assets_bp
+    from sip.dashboards.views import bp as dashboards_bp
     from sip.plan.views import bp as plan_bp
     from sip.reporting.overview_views import bp as reports_overview_bp
     from sip.reporting.views import bp as reports_bp
 
-    for blueprint in (core_bp, plan_bp, bodies_bp, reports_overview_bp, reports_bp, accounts_bp, admin_bp):
+    for blueprint in (core_bp, plan_bp, bodies_bp, reports_overview_bp, reports_bp, dashboards_bp, dashboards_assets_bp,
+                      accounts_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

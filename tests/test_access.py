@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from sip.accounts.models import Membership
+from sip.dashboards.assets import plotly_js_version
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting.services import ensure_periods, find_period, open_period
@@ -24,7 +25,7 @@ MEMBERSHIPS = {
 PUBLIC = {
     "core.home", "core.healthz", "plan.index", "plan.activity", "plan.commitments", "plan.glossary", "plan.about",
     "bodies.index", "bodies.show", "accounts.login", "accounts.accept_invitation", "accounts.request_reset",
-    "accounts.reset_password", "static",
+    "accounts.reset_password", "static", "dashboards_assets.plotly",
 }
 
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -85,6 +86,12 @@ MATRIX = [
      {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)}),
     ("reports.comment", "POST", "/reports/2026-Q4/wg-training/comments", {"text": "Hello"},
      {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403)}),
+    ("dashboards.index", "GET", "/dashboards", None, {"anonymous": 302, **dict.fromkeys(ROLES[1:], 302)}),
+    ("dashboards.sag", "GET", "/dashboards/sag", None, SIGNED_IN),
+    ("dashboards.sag_csv", "GET", "/dashboards/sag/plan.csv", None, SIGNED_IN),
+    ("dashboards.glm", "GET", "/dashboards/glm", None, SIGNED_IN),
+    ("dashboards.body", "GET", "/dashboards/bodies/wg-training", None, SIGNED_IN),
+    ("dashboards_assets.plotly", "GET", f"/assets/plotly-{plotly_js_version()}.min.js", None, EVERYONE),
     ("admin.organisations", "GET", "/admin/organisations", None, SECRETARIAT_READ),
     ("admin.organisations", "POST", "/admin/organisations", {"name": "New NGO", "kind": "partner", "type": "NNGO"},
      SECRETARIAT_WRITE),
