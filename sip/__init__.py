@@ -50,6 +50,7 @@ def _import_models() -> None:
     import sip.accounts.models  # noqa: F401
     import sip.bodies.models  # noqa: F401
     import sip.core.models  # noqa: F401
+    import sip.governance.models  # noqa: F401
     import sip.plan.models  # noqa: F401
     import sip.reporting.models  # noqa: F401
 
@@ -62,12 +63,14 @@ def _register_blueprints(app: Flask) -> None:
     from sip.core.views import bp as core_bp
     from sip.dashboards.assets import bp as dashboards_assets_bp
     from sip.dashboards.views import bp as dashboards_bp
+    from sip.exports.views import bp as exports_bp
+    from sip.governance.views import bp as governance_bp
     from sip.plan.views import bp as plan_bp
     from sip.reporting.overview_views import bp as reports_overview_bp
     from sip.reporting.views import bp as reports_bp
 
     for blueprint in (core_bp, plan_bp, bodies_bp, reports_overview_bp, reports_bp, dashboards_bp, dashboards_assets_bp,
-                      accounts_bp, admin_bp):
+                      exports_bp, governance_bp, accounts_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sip.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_KINDS, ORGANISATION_TYPES
 from sip.accounts.passwords import MIN_LENGTH
 from sip.accounts.permissions import can_administer
+from sip.exports.permissions import can_export
 from sip.accounts.tokens import MAX_AGE
 from sip.bodies.models import BODY_KINDS
 from sip.core.i18n import current_language, is_fallback, languages, translated
@@ -46,6 +47,8 @@ def register(app) -> None:
     app.add_template_filter(lambda kind: ORGANISATION_TYPES.get(kind, kind or ""), "organisation_type")
     app.add_template_global(lambda name: ROLE_NAMES.get(name, name), "role_name")
     app.add_template_global(can_administer)
+    app.add_template_global(can_export)
+    app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")  # TODO(session 2): drop once exports and governance land
     app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
     app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")
     app.add_template_global(REPORT_STATES, "REPORT_STATES")

@@ -1,0 +1,1 @@
+"""Amendments to the plan and named plan versions."""
