@@ -154,8 +154,11 @@ def import_text_command(path: str, dry_run: bool):
 
 def register(app: Flask) -> None:
     """Add the `sip` command group (with each domain's commands) to the app's CLI."""
+    from sip.core.maintenance_cli import COMMANDS as maintenance_commands
+    from sip.exports.cli import COMMANDS as export_commands
+    from sip.governance.cli import COMMANDS as governance_commands
     from sip.reporting.cli import COMMANDS as reporting_commands
 
-    for command in reporting_commands:
+    for command in (*reporting_commands, *governance_commands, *export_commands, *maintenance_commands):
         sip_cli.add_command(command)
     app.cli.add_command(sip_cli)

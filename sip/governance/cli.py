@@ -1,0 +1,2 @@
+"""Commands of the sip group from this package (added by sip.cli.register)."""
+COMMANDS: list = []
