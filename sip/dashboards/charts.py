@@ -15,7 +15,7 @@ from sip.dashboards.colours import (COMPLIANCE_COLOURS, COMPLIANCE_STATES, FONT_
 
 MARGIN = {"l": 10, "r": 10, "t": 84, "b": 10}  # the top holds the title and, under it, the legend
 # Written in each cell of the compliance grid beside its colour (short, so that narrow cells still show them).
-COMPLIANCE_MARKS = {"on_time": "✓", "late": "!", "missing": "✗", "pending": "…", "not_open": "–"}
+COMPLIANCE_MARKS = {"on_time": "✓", "late": "!", "overdue": "?", "missing": "✗", "pending": "…", "not_open": "–"}
 
 
 def _label(labels: dict[str, str], code, default: str | None = None) -> str:
@@ -146,14 +146,29 @@ def compliance_grid(compliance_df, labels: dict[str, str], title: str, body_name
     )
 
 
+def _counts_text(counts: dict[str, int], labels: dict[str, str]) -> str:
+    """ "12 activities: completed 5, on track 4, …" for an output leaf's hover."""
+    total = sum(counts.values())
+    parts = [f"{_label(labels, status)} {counts[status]}" for status in STATUS_ORDER if counts.get(status)]
+    return f"{total} {_label(labels, 'activities', 'activities').lower()}: " + ", ".join(parts)
+
+
 def plan_sunburst(tree_df, labels: dict[str, str], title: str) -> go.Figure:
-    """The whole plan as one picture: pillars → outcomes → outputs → activities, activities coloured by status."""
+    """The whole plan as one picture: pillars → outcomes → outputs → activities, activities coloured by status.
+
+    A tree that stops at the outputs (data.plan_tree(..., depth="output")) colours each output by the status most
+    of its activities are in, and its hover gives the count in each status.
+    """
     colours, hover = [], []
     status_title = _label(labels, "status", "Status")
-    for level, status in zip(tree_df["level"], tree_df["status"]):
+    counts = tree_df["counts"] if "counts" in tree_df else [None] * len(tree_df)
+    for level, status, count in zip(tree_df["level"], tree_df["status"], counts):
         if level == "activity" and status in STATUS_COLOURS:
             colours.append(STATUS_COLOURS[status])
             hover.append(f"{status_title}: {_label(labels, status)}")
+        elif count and status in STATUS_COLOURS:
+            colours.append(STATUS_COLOURS[status])
+            hover.append(_counts_text(count, labels))
         else:
             colours.append(NEUTRAL)
             hover.append(_label(labels, level))
@@ -164,7 +179,8 @@ def plan_sunburst(tree_df, labels: dict[str, str], title: str) -> go.Figure:
         leaf={"opacity": 1}, insidetextorientation="radial", sort=False,  # leaves in their true status colour
     ))
     # A legend of the statuses present (the sunburst has none of its own).
-    present = [s for s in STATUS_ORDER if s in set(tree_df.loc[tree_df["level"] == "activity", "status"])]
+    leaves = tree_df["level"] == ("output" if "counts" in tree_df else "activity")
+    present = [s for s in STATUS_ORDER if s in set(tree_df.loc[leaves, "status"])]
     for status in present:
         figure.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", name=_label(labels, status), meta=status, hoverinfo="skip",

@@ -18,11 +18,12 @@ STATUS_COLOURS = {
 }
 
 # A body's report for a quarter, from the best state to "nothing expected yet".
-COMPLIANCE_STATES = ("on_time", "late", "missing", "pending", "not_open")
+COMPLIANCE_STATES = ("on_time", "late", "overdue", "missing", "pending", "not_open")
 
 COMPLIANCE_COLOURS = {
     "on_time": "#009e73",   # bluish green, as "on track" and an accepted report
-    "late": "#e69f00",      # orange: delivered after the due date, or overdue
+    "late": "#e69f00",      # orange: delivered, after the due date
+    "overdue": "#cc79a7",   # reddish purple: past the due date, not delivered yet (the period still open)
     "missing": "#d55e00",   # vermillion: the period closed without a report
     "pending": "#56b4e9",   # sky blue: open, not due yet
     "not_open": "#e4e8ec",  # pale grey: the period has not opened

@@ -163,7 +163,7 @@ def _activities(scope: list) -> pd.DataFrame:
     })
 
 
-def _latest(period_ids: list[int], texts: bool = False) -> pd.DataFrame:
+def _latest(period_ids: list[int], texts: bool = False, activity_ids: list[int] | None = None) -> pd.DataFrame:
     """For each asked period and each activity with an accepted update: the update that sets its status as of
     that period (one query).
 
@@ -172,7 +172,8 @@ def _latest(period_ids: list[int], texts: bool = False) -> pd.DataFrame:
     accepted updates but only later ones, so its status was still "planned". The query reads the accepted
     updates of the periods' strategy from the reports down (period → report → update, each by an index) and
     leaves filtering by activity to pandas: given a filter on activities, SQLite and an unanalysed PostgreSQL
-    chose to probe every (report, activity) pair instead, hundreds of times slower on a large plan.
+    chose to probe every (report, activity) pair instead, hundreds of times slower on a large plan. A short list
+    of `activity_ids` (one body's activities) is the exception: read from the updates of those activities down.
     """
     asked = aliased(ReportingPeriod, name="asked")
     source = aliased(ReportingPeriod, name="source")
@@ -187,7 +188,8 @@ def _latest(period_ids: list[int], texts: bool = False) -> pd.DataFrame:
         .join(source, source.strategy_id == asked.strategy_id)
         .join(GroupReport, GroupReport.period_id == source.id)
         .join(ActivityUpdate, ActivityUpdate.report_id == GroupReport.id)
-        .where(asked.id.in_(period_ids), GroupReport.state == "accepted", _has_status())
+        .where(asked.id.in_(period_ids), GroupReport.state == "accepted", _has_status(),
+               *([ActivityUpdate.activity_id.in_(activity_ids)] if activity_ids is not None else []))
         .subquery("ranked")
     )
     query = select(ranked.c.period_id, ranked.c.activity_id, ranked.c.update_id, ranked.c.status, ranked.c.rank,
@@ -201,6 +203,10 @@ def _latest(period_ids: list[int], texts: bool = False) -> pd.DataFrame:
     return latest.astype({"period_id": "int64", "activity_id": "int64", "rank": "int64", "upto": "int64"})
 
 
+# Up to this many activities, `_latest` reads only their updates (a body's page); above, the whole strategy's.
+FEW_ACTIVITIES = 500
+
+
 def _statuses(period_ids: list[int], scope: list, texts: bool = False) -> pd.DataFrame:
     """Activities in scope × asked periods, with each one's status as of the period (two queries).
 
@@ -209,7 +215,8 @@ def _statuses(period_ids: list[int], scope: list, texts: bool = False) -> pd.Dat
     `texts`, the challenges and support_needed of that update ("" for none).
     """
     activities = _activities(scope)
-    latest = _latest(period_ids, texts) if len(activities) else _latest_empty(texts)
+    few = [int(a) for a in activities["activity_id"]] if len(activities) <= FEW_ACTIVITIES else None
+    latest = _latest(period_ids, texts, few) if len(activities) else _latest_empty(texts)
     frame = activities.merge(pd.DataFrame({"period_id": period_ids}), how="cross")
     frame = frame.merge(latest, on=["period_id", "activity_id"], how="left", suffixes=("", "_update"))
     applies = frame["upto"].eq(1).fillna(False).astype(bool)
@@ -230,19 +237,21 @@ def _latest_empty(texts: bool) -> pd.DataFrame:
 
 
 def activity_statuses(strategy: Strategy, period: ReportingPeriod, pillar: int | None = None,
-                      body: str | None = None) -> pd.DataFrame:
+                      body: str | None = None, texts: bool = False) -> pd.DataFrame:
     """Every activity of the plan (optionally of one pillar, or of one body by slug) with its status as of the period.
 
-    Columns: code, activity_id, pillar, outcome, output, text_fr, text_en, status, position; in plan order.
-    Two queries.
+    Columns: code, activity_id, pillar, outcome, output, text_fr, text_en, status, position; in plan order. With
+    `texts`, also the challenges and support_needed of the update that set the status and its quarter's rank
+    (update_rank, 0 when the status is the plan's): what `at_risk` needs, so one read serves both. Two queries.
     """
     scope = _scope(_key(strategy), pillar=pillar, body_slug=body)
-    return _statuses([_key(period)], scope)[STATUS_COLUMNS].reset_index(drop=True)
+    columns = STATUS_COLUMNS + (["challenges", "support_needed", "update_rank"] if texts else [])
+    return _statuses([_key(period)], scope, texts=texts)[columns].reset_index(drop=True)
 
 
 def body_activities(body: Body, period: ReportingPeriod) -> pd.DataFrame:
     """The activities a body is responsible for, with their status as of the period (activity_statuses' columns).
-    Two queries."""
+    Two queries, the second reading only those activities' updates."""
     return _statuses([_key(period)], _scope(None, body_id=_key(body)))[STATUS_COLUMNS].reset_index(drop=True)
 
 
@@ -321,14 +330,15 @@ def status_over_time(strategy: Strategy, periods: list[ReportingPeriod], pillar:
     })
 
 
-def at_risk(strategy: Strategy, period: ReportingPeriod) -> pd.DataFrame:
+def at_risk(strategy: Strategy, period: ReportingPeriod, statuses: pd.DataFrame | None = None) -> pd.DataFrame:
     """The activities at risk or delayed as of the period, with the challenges and support their latest update gave.
 
     Columns: code, text_fr, text_en, status, bodies (slugs, comma-separated), challenges, support_needed, period
     (the quarter of that update; "" when the status comes from the plan, not from a report). Plan order.
-    Three queries.
+    Given `statuses` from activity_statuses(..., texts=True) (perhaps filtered by pillar or body), the list is
+    drawn from them with one query; otherwise from the whole plan with three.
     """
-    frame = _statuses([_key(period)], _scope(_key(strategy)), texts=True)
+    frame = statuses if statuses is not None else _statuses([_key(period)], _scope(_key(strategy)), texts=True)
     frame = frame[frame["status"].isin(RISK_STATUSES)]
     if frame.empty:
         return _empty(AT_RISK_COLUMNS)
@@ -376,7 +386,12 @@ def changes_between(strategy: Strategy, period: ReportingPeriod,
 # --- the plan as one picture --------------------------------------------------------------------
 
 
-def plan_tree(statuses_df: pd.DataFrame, strategy: Strategy) -> pd.DataFrame:
+def dominant_status(counts: dict[str, int]) -> str:
+    """The status most activities are in; a tie goes to the status that comes first in STATUS_ORDER."""
+    return max(STATUS_ORDER, key=lambda status: (counts.get(status, 0), -STATUS_ORDER.index(status)))
+
+
+def plan_tree(statuses_df: pd.DataFrame, strategy: Strategy, depth: str = "activity") -> pd.DataFrame:
     """The plan as a tree for a sunburst: pillars, outcomes, outputs and activities of the given statuses.
 
     Columns: id, parent ("" for pillars), label ("P1", "1.1", "1.1.1", "1.1.1.1"), level (pillar | outcome |
@@ -384,9 +399,14 @@ def plan_tree(statuses_df: pd.DataFrame, strategy: Strategy) -> pd.DataFrame:
     "outcome:2.2", "output:2.3.3", "activity:2.3.2.1"), and qualified by their parent when a code repeats at a
     level, so they are unique even where the printed codes are not. Only the branches that lead to one of the
     given activities appear, in plan order. One query (the plan's order).
+
+    With depth="output" (a plan too large to draw activity by activity) the outputs are the leaves: each has the
+    status most of its activities are in (`dominant_status`) and a further column, counts: {status: activities}.
     """
+    if depth not in ("activity", "output"):
+        raise ValueError(depth)
     if statuses_df.empty:
-        return _empty(TREE_COLUMNS)
+        return _empty(TREE_COLUMNS + (["counts"] if depth == "output" else []))
     order = db.session.execute(
         select(Pillar.number, Outcome.code, Output.code, Outcome.position, Output.position)
         .join(Outcome, Outcome.pillar_id == Pillar.id)
@@ -412,16 +432,23 @@ def plan_tree(statuses_df: pd.DataFrame, strategy: Strategy) -> pd.DataFrame:
         add(pillar, "pillar", f"P{int(row.pillar)}")
         add(outcome, "outcome", row.outcome)
         add(output, "output", row.output)
-        add(output + (row.code,), "activity", row.code, row.status)
+        if depth == "activity":
+            add(output + (row.code,), "activity", row.code, row.status)
+        else:
+            counts = nodes[output].setdefault("counts", {})
+            counts[row.status] = counts.get(row.status, 0) + 1
 
     ids = _tree_ids(list(nodes.values()))
-    return pd.DataFrame({
+    tree = pd.DataFrame({
         "id": [ids[n["path"]] for n in nodes.values()],
         "parent": [ids.get(n["path"][:-1], "") for n in nodes.values()],
         "label": [n["label"] for n in nodes.values()],
         "level": [n["level"] for n in nodes.values()],
-        "status": [n["status"] for n in nodes.values()],
+        "status": [dominant_status(n["counts"]) if "counts" in n else n["status"] for n in nodes.values()],
     })
+    if depth == "output":
+        tree["counts"] = [n.get("counts", {}) for n in nodes.values()]
+    return tree
 
 
 def _tree_ids(nodes: list[dict]) -> dict[tuple, str]:
@@ -446,7 +473,8 @@ def _tree_ids(nodes: list[dict]) -> dict[tuple, str]:
 
 def _state(period_state: str, due_on: date | None, report_state: str | None, submitted_at: datetime | None,
            today: date) -> str:
-    """A body's reporting for a period: on_time, late, missing, pending or not_open."""
+    """A body's reporting for a period: on_time, late (delivered after the due date), overdue (past the due date,
+    not delivered, the period still open), missing (the period closed without it), pending or not_open."""
     if period_state == "upcoming":
         return "not_open"
     if report_state in DELIVERED_STATES:
@@ -458,7 +486,7 @@ def _state(period_state: str, due_on: date | None, report_state: str | None, sub
     if period_state == "closed":
         return "missing"
     if due_on is not None and due_on < today:
-        return "late"
+        return "overdue"
     return "pending"
 
 
@@ -495,8 +523,8 @@ def _reporting(period_ids: list[int], today: date, body_id: int | None = None,
 def compliance(strategy: Strategy, periods: list[ReportingPeriod], today: date) -> pd.DataFrame:
     """Which working groups and advisory groups reported on time, late or not at all, for each period.
 
-    Columns: body (slug), body_name_fr, body_name_en, period ("2026-Q3"), state (on_time | late | missing |
-    pending | not_open). Active reporting bodies (working groups first, then the SAG) × the periods in time
+    Columns: body (slug), body_name_fr, body_name_en, period ("2026-Q3"), state (on_time | late | overdue |
+    missing | pending | not_open). Active reporting bodies (working groups first, then the SAG) × the periods in time
     order. A report counts as delivered once submitted or accepted, on time when submitted on or before the
     due date; a returned report is not delivered until submitted again. One query.
     """

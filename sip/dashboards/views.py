@@ -21,7 +21,9 @@ from sip.bodies.models import Body
 from sip.bodies.queries import body_choices, find_body
 from sip.core.i18n import current_language, pick
 from sip.dashboards import charts, data
+from sip.core.pagination import Page
 from sip.dashboards.assets import plotly_js_url
+from sip.dashboards.cache import cached_part, periods_key
 from sip.dashboards.colours import STATUS_ORDER
 from sip.dashboards.forms import DashboardFilterForm, PeriodFilterForm
 from sip.dashboards.permissions import can_view_dashboards
@@ -38,7 +40,8 @@ WINDOW = 8
 
 COMPLIANCE_LABELS = {
     "on_time": _l("On time"),
-    "late": _l("Late"),
+    "late": _l("Delivered late"),
+    "overdue": _l("Overdue"),
     "missing": _l("Missing"),
     "pending": _l("Not due yet"),
     "not_open": _l("Not open"),
@@ -159,6 +162,7 @@ class Chart:
     table: Table
     csv_url: str
     note: str = ""
+    page: Page | None = None  # when the table is shown a page at a time
 
 
 def figure_json(figure) -> Markup:
@@ -224,7 +228,7 @@ def status_over_time_table(over_time: pd.DataFrame) -> Table:
 
 
 def compliance_table(frame: pd.DataFrame, period_code: str) -> Table:
-    """Reporting bodies × quarters: on time, late, missing, not due yet, not open."""
+    """Reporting bodies × quarters: on time, delivered late, overdue, missing, not due yet, not open."""
     periods = list(dict.fromkeys(frame["period"]))
     names = frame.drop_duplicates("body").set_index("body")[_lang_column("body_name")]
     table = Table("compliance", _("Whether each group's report was delivered on time, per quarter"),
@@ -252,6 +256,22 @@ def at_risk_table(frame: pd.DataFrame, body_names: dict[str, str]) -> Table:
             Cell(_status_label(row["status"]), kind=f"status-{row['status']}"), bodies,
             row["challenges"], row["support_needed"], row["period"] or _("(the plan's status)"),
         ])
+    return table
+
+
+def plan_outputs_table(tree: pd.DataFrame) -> Table:
+    """The plan picture of a large plan: each output with how many of its activities are in each status."""
+    header = [_("Output"), _("Pillar"), _("Outcome"), _("Status of most activities")]
+    header += [_status_label(s) for s in STATUS_ORDER] + [_("Total")]
+    table = Table("plan", _("The plan's outputs and the status of their activities"), header)
+    labels = dict(zip(tree["id"], tree["label"]))
+    parents = dict(zip(tree["id"], tree["parent"]))
+    outputs = tree[tree["level"] == "output"]
+    for node, label, status, counts in zip(outputs["id"], outputs["label"], outputs["status"], outputs["counts"]):
+        outcome = parents[node]
+        values = [int(counts.get(s, 0)) for s in STATUS_ORDER]
+        table.rows.append([label, labels[parents[outcome]].removeprefix("P"), labels[outcome],
+                           Cell(_status_label(status), kind=f"status-{status}")] + values + [sum(values)])
     return table
 
 
@@ -375,15 +395,13 @@ def _period_note(view: Selection) -> str:
 
 
 def _statuses(view: Selection) -> pd.DataFrame:
-    return data.activity_statuses(view.strategy, view.period, pillar=view.pillar, body=view.body)
+    """The activities the filters show, with their status and, for the at-risk list, their latest texts."""
+    return data.activity_statuses(view.strategy, view.period, pillar=view.pillar, body=view.body, texts=True)
 
 
 def _at_risk(view: Selection, statuses: pd.DataFrame) -> pd.DataFrame:
-    """The at-risk list, kept to the activities the pillar and body filters show."""
-    frame = data.at_risk(view.strategy, view.period)
-    if view.pillar or view.body:
-        frame = frame[frame["code"].isin(set(statuses["code"]))]
-    return frame
+    """The at-risk list of the activities the pillar and body filters show."""
+    return data.at_risk(view.strategy, view.period, statuses=statuses)
 
 
 def build_table(name: str, view: Selection, statuses: pd.DataFrame | None = None):
@@ -418,6 +436,37 @@ def _scope(view: Selection) -> str:
     return " · ".join(parts)
 
 
+# Above this many activities the plan picture stops at the outputs (5,000 slivers are no picture) and its table
+# counts each output's activities by status; the CSV still lists every activity.
+PLAN_DETAIL_LIMIT = 400
+# Rows of the at-risk table shown at a time (the CSV has them all).
+RISK_ROWS = 25
+
+
+def _risk_page(frame: pd.DataFrame, table: Table) -> Page:
+    """The page of the at-risk table asked for in ?risk_page= (clamped to the last); keeps that page's rows."""
+    value = request.args.get("risk_page", "1")
+    number = int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+    page = Page([], number, RISK_ROWS, len(table.rows))
+    page.number = min(number, page.pages)
+    start = (page.number - 1) * RISK_ROWS
+    table.rows = table.rows[start:start + RISK_ROWS]
+    return page
+
+
+def _plan_picture(view: Selection, statuses: pd.DataFrame) -> tuple[pd.DataFrame, Table, str]:
+    """The plan picture's tree, table and note: activity by activity, or output by output for a large plan."""
+    if len(statuses) <= PLAN_DETAIL_LIMIT:
+        note = _("From the centre outwards: pillars, outcomes, outputs and activities; each activity is coloured "
+                 "by its status.")
+        return data.plan_tree(statuses, view.strategy), plan_table(statuses), note
+    tree = data.plan_tree(statuses, view.strategy, depth="output")
+    note = _("The plan has %(count)s activities here, too many to draw one by one: from the centre outwards, "
+             "pillars, outcomes and outputs, each output coloured by the status most of its activities are in. "
+             "The table counts them; the CSV download lists every activity with its status.", count=len(statuses))
+    return tree, plan_outputs_table(tree), note
+
+
 def sag_charts(view: Selection) -> tuple[pd.DataFrame, dict[str, Chart]]:
     """The activities' statuses and every chart of the SAG dashboard, each with its table."""
     statuses = _statuses(view)
@@ -425,7 +474,9 @@ def sag_charts(view: Selection) -> tuple[pd.DataFrame, dict[str, Chart]]:
     scope = _scope(view)
     window = view.periods.window(view.period)
     span = {"first": window[0].code, "last": window[-1].code}
-    frames = {name: build_table(name, view, statuses) for name in CHARTS}
+    frames = {name: build_table(name, view, statuses) for name in CHARTS if name != "plan"}
+    tree, plan, plan_note = _plan_picture(view, statuses)
+    frames["plan"] = (tree, plan)
     compliance = frames["compliance"][0]
     body_names = dict(zip(compliance["body"], compliance[_lang_column("body_name")]))
     drawn = not statuses.empty
@@ -439,14 +490,11 @@ def sag_charts(view: Selection) -> tuple[pd.DataFrame, dict[str, Chart]]:
                        (lambda frame, labels, title: charts.compliance_grid(frame, labels, title, body_names))
                        if not compliance.empty else None,
                        _("Every working group and the SAG, whatever the pillar or body chosen. A report counts as "
-                         "delivered once submitted; “late” is a report submitted after the due date, or one still "
-                         "missing after it; “missing”: the quarter closed without a report.")),
+                         "delivered once submitted; “delivered late”: submitted after the due date; “overdue”: past "
+                         "the due date and not delivered yet; “missing”: the quarter closed without a report.")),
         "at-risk": (_("Activities at risk or delayed, %(scope)s", scope=scope), None, ""),
-        "plan": (_("The plan as one picture, %(scope)s", scope=scope),
-                 (lambda frame, labels, title: charts.plan_sunburst(data.plan_tree(frame, view.strategy), labels,
-                                                                     title)) if drawn else None,
-                 _("From the centre outwards: pillars, outcomes, outputs and activities; each activity is coloured "
-                   "by its status.")),
+        "plan": (_("The plan as one picture, %(scope)s", scope=scope), charts.plan_sunburst if drawn else None,
+                 plan_note),
     }
     result = {}
     for name, (title, draw, note) in specs.items():
@@ -454,6 +502,7 @@ def sag_charts(view: Selection) -> tuple[pd.DataFrame, dict[str, Chart]]:
         figure = figure_json(draw(frame, labels, title)) if draw is not None else None
         result[name] = Chart(name, title, figure, table, url_for("dashboards.sag_csv", chart=name, **view.args()),
                              note)
+    result["at-risk"].page = _risk_page(*frames["at-risk"])
     return statuses, result
 
 
@@ -481,12 +530,24 @@ def sag():
         return render_template("dashboards/none.html", title=_("SAG dashboard"))
     view = select_view(strategy, with_filters=True)
     if view.period is None:
-        return render_template("dashboards/sag.html", view=view, charts={}, figures=[], note=""), view.status
-    statuses, sag = sag_charts(view)
+        return render_template("dashboards/sag.html", view=view, content="", note=""), view.status
+    content = cached_part("sag", _part_key(view, request.args.get("risk_page")), lambda: _sag_content(view))
     return render_template(
-        "dashboards/sag.html", view=view, charts=sag, figures=key_figures(statuses), total=len(statuses),
-        note=_period_note(view), share_url=url_for("dashboards.sag", **view.args()),
+        "dashboards/sag.html", view=view, content=content, note=_period_note(view),
+        share_url=url_for("dashboards.sag", **view.args()),
     ), view.status
+
+
+def _part_key(view: Selection, *extra) -> tuple:
+    """What a cached dashboard part depends on besides the data: filters, language, periods and the URL's extras."""
+    return (tuple(sorted(view.args().items())), current_language(), periods_key(view.periods.all), *extra)
+
+
+def _sag_content(view: Selection) -> Markup:
+    """The SAG dashboard's key figures and charts, rendered."""
+    statuses, sag = sag_charts(view)
+    return Markup(render_template("dashboards/_sag_content.html", view=view, charts=sag,
+                                  figures=key_figures(statuses), total=len(statuses)))
 
 
 CSV_NAMES = {
@@ -544,6 +605,13 @@ def summary_rows(summaries: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _glm_content(strategy: Strategy, period: ReportingPeriod, previous: ReportingPeriod | None) -> dict:
+    """The GLM view's changes, their counts and the groups' summaries (plain rows, safe to keep between requests)."""
+    changes = change_rows(data.changes_between(strategy, period, previous))
+    return {"changes": changes, "counts": {kind: len(rows) for kind, rows in changes.items()},
+            "summaries": summary_rows(data.group_summaries(strategy, period))}
+
+
 @bp.get("/glm")
 @login_required
 def glm():
@@ -557,11 +625,8 @@ def glm():
                "counts": {}}
     if view.period is not None:
         previous, is_glm = view.periods.previous_glm(view.period)
-        changes = change_rows(data.changes_between(strategy, view.period, previous))
-        context.update(previous=previous, previous_is_glm=is_glm, changes=changes,
-                       counts={kind: len(rows) for kind, rows in changes.items()},
-                       summaries=summary_rows(data.group_summaries(strategy, view.period)),
-                       accepted=view.period.id in view.periods.accepted)
+        context.update(previous=previous, previous_is_glm=is_glm, accepted=view.period.id in view.periods.accepted)
+        context.update(cached_part("glm", _part_key(view), lambda: _glm_content(strategy, view.period, previous)))
     return render_template("dashboards/glm.html", CHANGE_LABELS=CHANGE_LABELS, **context), view.status
 
 

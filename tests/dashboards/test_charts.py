@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FRENCH = {
     "planned": "Prévue", "on_track": "En bonne voie", "at_risk": "À risque", "delayed": "En retard",
     "completed": "Terminée", "discontinued": "Abandonnée",
-    "on_time": "À temps", "late": "En retard", "missing": "Manquant", "pending": "En attente",
+    "on_time": "À temps", "late": "Remis en retard", "overdue": "Délai dépassé", "missing": "Manquant", "pending": "En attente",
     "not_open": "Pas ouverte",
     "pillar": "Pilier", "activities": "Activités", "period": "Trimestre", "body": "Organe", "status": "Statut",
 }
@@ -79,7 +79,8 @@ def test_status_order_is_that_of_the_plan_s_statuses():
 
 
 def test_compliance_colours_cover_every_state_and_differ_from_one_another():
-    assert tuple(COMPLIANCE_COLOURS) == COMPLIANCE_STATES == ("on_time", "late", "missing", "pending", "not_open")
+    assert tuple(COMPLIANCE_COLOURS) == COMPLIANCE_STATES == ("on_time", "late", "overdue", "missing", "pending",
+                                                              "not_open")
     assert len(set(COMPLIANCE_COLOURS.values())) == len(COMPLIANCE_COLOURS)
     assert len(set(STATUS_COLOURS.values())) == len(STATUS_COLOURS)
     assert NEUTRAL not in STATUS_COLOURS.values()
@@ -157,8 +158,8 @@ def test_compliance_grid_colours_each_cell_by_its_state_and_names_it_in_the_read
     legend = figure.data[1:]
     assert [trace.meta for trace in legend] == list(COMPLIANCE_STATES)
     assert [trace.marker.color for trace in legend] == [COMPLIANCE_COLOURS[s] for s in COMPLIANCE_STATES]
-    assert [trace.name for trace in legend] == ["✓ À temps", "! En retard", "✗ Manquant", "… En attente",
-                                                "– Pas ouverte"]
+    assert [trace.name for trace in legend] == ["✓ À temps", "! Remis en retard", "? Délai dépassé", "✗ Manquant",
+                                                "… En attente", "– Pas ouverte"]
 
 
 def test_compliance_grid_falls_back_to_the_slug_without_a_name():
@@ -232,3 +233,18 @@ def test_a_status_has_the_same_colour_in_every_chart():
                 if status:
                     seen.setdefault(status, set()).add(colour)
     assert seen and all(colours == {STATUS_COLOURS[s]} for s, colours in seen.items())
+
+
+def test_plan_sunburst_stopping_at_outputs_colours_each_by_its_main_status_with_the_counts_in_the_hover():
+    tree = pd.DataFrame([
+        ("pillar:1", "", "P1", "pillar", "", {}),
+        ("outcome:1.1", "pillar:1", "1.1", "outcome", "", {}),
+        ("output:1.1.1", "outcome:1.1", "1.1.1", "output", "on_track", {"on_track": 2, "delayed": 1}),
+        ("output:1.1.2", "outcome:1.1", "1.1.2", "output", "completed", {"completed": 3}),
+    ], columns=["id", "parent", "label", "level", "status", "counts"])
+    figure = serialises(charts.plan_sunburst(tree, FRENCH, "Plan"))
+    sunburst = figure["data"][0]
+    assert sunburst["marker"]["colors"][2:] == [STATUS_COLOURS["on_track"], STATUS_COLOURS["completed"]]
+    assert sunburst["marker"]["colors"][:2] == [NEUTRAL, NEUTRAL]
+    assert sunburst["hovertext"][2] == "3 activités: En bonne voie 2, En retard 1"
+    assert [trace["meta"] for trace in figure["data"][1:]] == ["on_track", "completed"]  # the legend

@@ -270,8 +270,9 @@ def test_compliance_gives_each_reporting_body_s_state_for_each_period(plan, cale
     grid = frame.pivot(index="body", columns="period", values="state")
     assert grid.to_dict("index") == {
         "wg-test-plan": {"2026-Q1": "on_time", "2026-Q2": "on_time", "2026-Q3": "pending", "2026-Q4": "not_open"},
-        "wg-b": {"2026-Q1": "late", "2026-Q2": "late", "2026-Q3": "on_time", "2026-Q4": "not_open"},
-        "sag": {"2026-Q1": "missing", "2026-Q2": "late", "2026-Q3": "pending", "2026-Q4": "not_open"},
+        # Q1 delivered a day late; Q2 past its due date with only a draft, the period still open: overdue
+        "wg-b": {"2026-Q1": "late", "2026-Q2": "overdue", "2026-Q3": "on_time", "2026-Q4": "not_open"},
+        "sag": {"2026-Q1": "missing", "2026-Q2": "overdue", "2026-Q3": "pending", "2026-Q4": "not_open"},
     }
 
 
@@ -284,10 +285,10 @@ def test_compliance_lists_active_working_groups_then_the_sag_and_periods_in_time
     assert list(frame[frame["body"] == "sag"]["body_name_en"]) == ["SAG", "SAG"]
 
 
-def test_a_report_is_late_only_once_the_due_day_is_over(plan, calendar):
+def test_a_report_is_overdue_only_once_the_due_day_is_over(plan, calendar):
     due = calendar["2026-Q2"].due_on
     assert data.compliance(plan, [calendar["2026-Q2"]], due)["state"].tolist() == ["pending"] * 3
-    assert data.compliance(plan, [calendar["2026-Q2"]], due + timedelta(days=1))["state"].tolist() == ["late"] * 3
+    assert data.compliance(plan, [calendar["2026-Q2"]], due + timedelta(days=1))["state"].tolist() == ["overdue"] * 3
 
 
 def test_a_dissolved_body_still_reports_until_the_day_it_is_dissolved(plan, calendar):
@@ -301,7 +302,7 @@ def test_body_record_gives_one_body_s_states_in_time_order(plan, calendar):
     record = data.body_record(body("wg-b"), list(reversed(calendar.values())), TODAY)
     assert list(record.columns) == ["period", "state"]
     assert list(record.itertuples(index=False, name=None)) == [
-        ("2026-Q1", "late"), ("2026-Q2", "late"), ("2026-Q3", "on_time"), ("2026-Q4", "not_open")]
+        ("2026-Q1", "late"), ("2026-Q2", "overdue"), ("2026-Q3", "on_time"), ("2026-Q4", "not_open")]
 
 
 def test_compliance_of_no_period_is_empty_with_its_columns(plan):
@@ -439,6 +440,67 @@ def test_plan_tree_of_a_pillar_holds_that_pillar_only(plan):
     tree = data.plan_tree(data.activity_statuses(plan, period("2026-Q1"), pillar=2), plan)
     assert list(tree["id"]) == ["pillar:2", "outcome:2.1", "output:2.1.1", "activity:2.1.1.1", "activity:2.1.1.2",
                                 "activity:2.1.1.3"]
+
+
+def test_plan_tree_at_output_depth_counts_each_outputs_activities_and_colours_it_by_the_most_common(plan):
+    report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track", A2: "on_track", A3: "delayed",
+                                                   B1: "at_risk", B2: "delayed"})
+    tree = data.plan_tree(data.activity_statuses(plan, period("2026-Q1")), plan, depth="output")
+    assert list(tree.columns) == ["id", "parent", "label", "level", "status", "counts"]
+    assert list(tree.itertuples(index=False, name=None)) == [
+        ("pillar:1", "", "P1", "pillar", "", {}),
+        ("outcome:1.1", "pillar:1", "1.1", "outcome", "", {}),
+        ("output:1.1.1", "outcome:1.1", "1.1.1", "output", "on_track", {"on_track": 2, "delayed": 1}),
+        ("pillar:2", "", "P2", "pillar", "", {}),
+        ("outcome:2.1", "pillar:2", "2.1", "outcome", "", {}),
+        # one each: the tie goes to the status that comes first in the order of the statuses
+        ("output:2.1.1", "outcome:2.1", "2.1.1", "output", "planned", {"at_risk": 1, "delayed": 1, "planned": 1}),
+    ]
+
+
+def test_plan_tree_refuses_an_unknown_depth(plan):
+    with pytest.raises(ValueError):
+        data.plan_tree(data.activity_statuses(plan, period("2026-Q1")), plan, depth="outcome")
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ({"completed": 3, "on_track": 1}, "completed"),
+    ({"at_risk": 2, "delayed": 2}, "at_risk"),
+    ({"discontinued": 1}, "discontinued"),
+])
+def test_dominant_status_is_the_most_common_and_ties_follow_the_status_order(counts, expected):
+    assert data.dominant_status(counts) == expected
+
+
+def test_activity_statuses_with_texts_give_the_challenges_of_the_update_that_set_the_status(plan):
+    report("wg-test-plan", "2026-Q1", "accepted", {A1: {"status": "at_risk", "challenges": "No venue.",
+                                                        "support_needed": "A host."}})
+    frame = data.activity_statuses(plan, period("2026-Q2"), texts=True)
+    assert list(frame.columns)[-3:] == ["challenges", "support_needed", "update_rank"]
+    row = frame.set_index("code").loc[A1]
+    assert (row["status"], row["challenges"], row["support_needed"], row["update_rank"]) == (
+        "at_risk", "No venue.", "A host.", 20261)
+    assert frame.set_index("code").loc[A2, "update_rank"] == 0
+
+
+def test_at_risk_from_given_statuses_equals_the_whole_plans_list_and_keeps_their_filter(plan):
+    report("wg-test-plan", "2026-Q1", "accepted", {A1: {"status": "at_risk", "challenges": "No venue."},
+                                                   B2: {"status": "delayed", "challenges": "Funding."}})
+    q1 = period("2026-Q1")
+    whole = data.at_risk(plan, q1)
+    given = data.at_risk(plan, q1, statuses=data.activity_statuses(plan, q1, texts=True))
+    pd.testing.assert_frame_equal(given, whole)
+    pillar_two = data.at_risk(plan, q1, statuses=data.activity_statuses(plan, q1, pillar=2, texts=True))
+    assert list(pillar_two["code"]) == [B2] and list(pillar_two["challenges"]) == ["Funding."]
+
+
+def test_at_risk_from_given_statuses_runs_one_query(app, plan):
+    report("wg-test-plan", "2026-Q1", "accepted", {A1: "at_risk"})
+    q1 = period("2026-Q1")
+    frame = data.activity_statuses(plan, q1, texts=True)
+    with counting_queries(app) as count:
+        data.at_risk(plan, q1, statuses=frame)
+    assert count() == 1  # the responsible bodies
 
 
 # --- a constant number of queries ---------------------------------------------------------------

@@ -408,8 +408,8 @@ def test_compliance_csv_says_who_reported_on_time_late_or_not_at_all(quarters, v
     assert rows[0] == ["Body", "2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]
     not_open = ["Not open"] * 6
     assert rows[1:] == [
-        ["Second WG", *not_open, "Missing", "Late"],     # Q3: only a draft, past due
-        ["Test WG", *not_open, "On time", "Late"],       # Q3 submitted on 20 October, due on the 15th
+        ["Second WG", *not_open, "Missing", "Overdue"],         # Q3: only a draft, past due, still open
+        ["Test WG", *not_open, "On time", "Delivered late"],    # Q3 submitted on 20 October, due on the 15th
         ["Third WG", *not_open, "Missing", "On time"],   # Q3 submitted (not yet accepted) before the due date
     ]
 
@@ -659,3 +659,82 @@ def test_sag_dashboard_runs_the_same_few_queries_on_ten_times_more_data(quarters
     assert key_figures(html)["Activities"] == 4 + 30 * 11
     assert small == large
     assert large <= 20
+
+
+# --- large plans and long lists -----------------------------------------------------------------
+
+
+def test_plan_picture_of_a_large_plan_stops_at_the_outputs_and_counts_their_activities(quarters, viewer,
+                                                                                        monkeypatch):
+    monkeypatch.setattr("sip.dashboards.views.PLAN_DETAIL_LIMIT", 3)
+    html = viewer.get("/dashboards/sag?period=2026-Q3").get_data(as_text=True)
+    assert "too many to draw one by one" in html
+    assert table_rows(html, "plan-table") == [
+        ["Output", "Pillar", "Outcome", "Status of most activities", "Planned", "On track", "At risk", "Delayed",
+         "Completed", "Discontinued", "Total"],
+        ["1.1.1", "1", "1.1", "On track", "0", "1", "0", "1", "0", "0", "2"],
+        ["2.1.1", "2", "2.1", "On track", "0", "1", "0", "0", "1", "0", "2"],
+    ]
+    figure = json.loads(re.search(r'<script type="application/json" id="chart-plan">(.*?)</script>', html,
+                                  re.S).group(1))
+    assert not [node for node in figure["data"][0]["ids"] if node.startswith("activity:")]
+    # The download still lists every activity.
+    assert len(read_csv(viewer.get("/dashboards/sag/plan.csv?period=2026-Q3"))) == 1 + 4
+
+
+def test_at_risk_table_is_shown_a_page_at_a_time_and_the_csv_has_every_row(quarters, make_report, viewer,
+                                                                          monkeypatch):
+    monkeypatch.setattr("sip.dashboards.views.RISK_ROWS", 1)
+    make_report("wg-second", "2026-Q2", "accepted", {"2.1.1.2": {"status": "delayed", "challenges": "Second."}},
+                submitted_on=date(2026, 7, 1))
+    first = viewer.get("/dashboards/sag?period=2026-Q2").get_data(as_text=True)
+    assert [row[0] for row in table_rows(first, "at-risk-table")[1:]] == ["1.1.1.2"]
+    assert "Rows 1 to 1 of 2" in first
+    assert 'href="/dashboards/sag?period=2026-Q2&amp;risk_page=2#at-risk" rel="next"' in first
+    second = viewer.get("/dashboards/sag?period=2026-Q2&risk_page=2").get_data(as_text=True)
+    assert [row[0] for row in table_rows(second, "at-risk-table")[1:]] == ["2.1.1.2"]
+    assert "Rows 2 to 2 of 2" in second and 'rel="prev"' in second
+    beyond = viewer.get("/dashboards/sag?period=2026-Q2&risk_page=99").get_data(as_text=True)
+    assert "Rows 2 to 2 of 2" in beyond  # clamped to the last page
+    assert len(read_csv(viewer.get("/dashboards/sag/at-risk.csv?period=2026-Q2"))) == 1 + 2
+
+
+# --- rendered once per data version -------------------------------------------------------------
+
+
+def test_unchanged_data_is_served_from_the_rendered_dashboard_with_fewer_queries(quarters, viewer):
+    with counting_queries(quarters) as first_count:
+        first = viewer.get("/dashboards/sag?period=2026-Q3").get_data(as_text=True)
+    with counting_queries(quarters) as second_count:
+        second = viewer.get("/dashboards/sag?period=2026-Q3").get_data(as_text=True)
+    assert second == first
+    assert second_count() < first_count()
+    assert second_count() <= 8
+
+
+def accept_third_wg_report(app) -> None:
+    """Accept the Third WG's submitted 2026-Q3 report (it says 1.1.1.2 is discontinued) through the service."""
+    with app.app_context():
+        report = db.session.scalar(select(GroupReport).join(Body).where(Body.slug == "wg-third"))
+        services.accept_report(report, None)
+        db.session.commit()
+
+
+def test_accepting_a_report_shows_on_the_dashboard_at_once(quarters, viewer):
+    assert key_figures(page_text(viewer.get("/dashboards/sag?period=2026-Q3")))["Discontinued"] == 0
+    accept_third_wg_report(quarters)
+    assert key_figures(page_text(viewer.get("/dashboards/sag?period=2026-Q3")))["Discontinued"] == 1
+
+
+def test_each_language_gets_its_own_rendered_dashboard(quarters, viewer):
+    english = viewer.get("/dashboards/sag?period=2026-Q3&lang=en").get_data(as_text=True)
+    french = viewer.get("/dashboards/sag?period=2026-Q3&lang=fr").get_data(as_text=True)
+    assert "Activities at risk or delayed" in english
+    assert "Activities at risk or delayed" not in french
+
+
+def test_glm_view_follows_an_acceptance_at_once(quarters, viewer):
+    before = page_text(viewer.get("/dashboards/glm?period=2026-Q3"))
+    accept_third_wg_report(quarters)
+    after = page_text(viewer.get("/dashboards/glm?period=2026-Q3"))
+    assert "SUBMITTED-ONLY SUMMARY" not in before and "SUBMITTED-ONLY SUMMARY" in after

@@ -171,8 +171,8 @@ def test_wg_lead_sees_their_groups_report_for_each_open_period_with_state_and_du
     assert report_link_text(mine, "2026-Q2", "wg-training").startswith("Start the report")
     q3 = mine.split('data-period="2026-Q3"')[1].split("</tr>")[0]
     q2 = mine.split('data-period="2026-Q2"')[1].split("</tr>")[0]
-    assert "Draft" in q3 and "Late" not in q3 and FUTURE_DUE.strftime("%Y") in q3
-    assert "Missing" in q2 and "Late" in q2
+    assert "Draft" in q3 and "Overdue" not in q3 and FUTURE_DUE.strftime("%Y") in q3
+    assert "Missing" in q2 and "Overdue" in q2
     assert not section(html, "matrix") and not section(html, "accepted")
 
 
@@ -225,7 +225,7 @@ def test_people_outside_the_secretariat_do_not_get_a_link_to_the_periods_page(pe
 # --- the secretariat's matrix -------------------------------------------------------------------
 
 
-def test_matrix_shows_each_state_and_marks_late_reports(periods, people, open_period, make_report):
+def test_matrix_shows_each_state_and_marks_overdue_reports(periods, people, open_period, make_report):
     open_period("2026-Q3", PAST_DUE)
     open_period("2026-Q2", PAST_DUE, close=True)
     open_period("2026-Q4", FUTURE_DUE)
@@ -236,12 +236,12 @@ def test_matrix_shows_each_state_and_marks_late_reports(periods, people, open_pe
     make_report("wg-training", "2026-Q4", "draft")
     html = section(page_text(client_as(periods, people, "secretariat").get("/reports?lang=en")), "matrix")
     cell = lambda code, slug: report_link_text(html, code, slug).split(": ", 1)[1]  # noqa: E731
-    assert cell("2026-Q3", "wg-training") == "Draft Late"
+    assert cell("2026-Q3", "wg-training") == "Draft Overdue"
     assert cell("2026-Q3", "wg-partnerships") == "Submitted"
-    assert cell("2026-Q3", "working-groups") == "Returned Late"
-    assert cell("2026-Q3", "sag") == "Missing Late"
+    assert cell("2026-Q3", "working-groups") == "Returned Overdue"
+    assert cell("2026-Q3", "sag") == "Missing Overdue"
     assert cell("2026-Q2", "sag") == "Accepted"
-    assert cell("2026-Q2", "wg-training") == "Missing Late"
+    assert cell("2026-Q2", "wg-training") == "Missing Overdue"
     assert cell("2026-Q4", "wg-training") == "Draft"  # not due yet
     assert cell("2026-Q4", "sag") == "Missing"
     columns = re.findall(r'<th scope="col" id="period-([^"]+)"', html)

@@ -1,0 +1,96 @@
+"""Rendered dashboard parts, kept in each app process until the data they show changes.
+
+Dashboards show accepted data, which changes only when a report moves (saved, submitted, returned, accepted), a
+period opens or closes, or the plan or its bodies change. `data_version` reads a fingerprint of exactly that in
+one small query; a cached part is reused while the fingerprint, the reader's language, the day and the view's
+filters are the same. Each process keeps its own copy (nothing shared, nothing to invalidate across servers): a
+change made through any app server changes the fingerprint that every server reads.
+"""
+from collections import OrderedDict
+from datetime import date
+from threading import Lock
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from sip.bodies.models import Body
+from sip.extensions import db
+from sip.plan.models import Activity, Responsibility
+from sip.reporting.models import GroupReport
+
+# How many rendered parts a process keeps (the least recently used go first); a part of the ×100 data set's SAG
+# dashboard is about 0.3 MB.
+MAX_ENTRIES = 64
+
+
+class PartCache:
+    """A small thread-safe LRU mapping of keys to rendered parts."""
+
+    def __init__(self, size: int = MAX_ENTRIES):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key):
+        """The part stored under key, or None."""
+        with self.lock:
+            value = self.entries.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key, value) -> None:
+        """Store a part, dropping the least recently used beyond the size."""
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every part."""
+        with self.lock:
+            self.entries.clear()
+
+
+def part_cache() -> PartCache:
+    """This app's cache of rendered dashboard parts."""
+    return current_app.extensions.setdefault("sip_dashboard_parts", PartCache())
+
+
+def data_version() -> tuple:
+    """A fingerprint of what a dashboard shows besides the periods (one query): reports and their versions,
+    activities, responsibilities, bodies. (The views read every period anyway and add them to the key.)"""
+    def scalar(*columns):
+        return select(*columns).scalar_subquery()
+
+    row = db.session.execute(select(
+        scalar(func.count(GroupReport.id)), scalar(func.coalesce(func.sum(GroupReport.version), 0)),
+        scalar(func.max(GroupReport.id)),
+        scalar(func.count(Activity.id)), scalar(func.max(Activity.id)), scalar(func.count(Activity.retired_on)),
+        scalar(func.count(Responsibility.id)), scalar(func.max(Responsibility.id)),
+        scalar(func.count(Body.id)), scalar(func.count(Body.dissolved_on)),
+    )).one()
+    return tuple(str(value) for value in row)
+
+
+def periods_key(periods) -> tuple:
+    """What of the periods a dashboard shows: their states, due dates and GLMs."""
+    return tuple((p.id, p.state, p.due_on, p.glm, p.glm_name) for p in periods)
+
+
+def cached_part(name: str, key: tuple, build):
+    """The part `name` for this key (the view's filters, language and periods_key) and today's data, built by
+    `build()` only when it is not cached."""
+    full_key = (name, key, date.today().isoformat(), data_version())
+    cache = part_cache()
+    part = cache.get(full_key)
+    if part is None:
+        part = build()
+        cache.put(full_key, part)
+    return part

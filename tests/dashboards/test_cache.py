@@ -1,0 +1,62 @@
+"""The cache of rendered dashboard parts: least recently used first out, keyed by a fingerprint of the data."""
+from datetime import date
+
+from sqlalchemy import select
+
+from sip.bodies.models import Body
+
+from sip.dashboards.cache import PartCache, cached_part, data_version
+from sip.extensions import db
+from sip.plan.models import Activity, Strategy
+from sip.reporting.models import GroupReport
+from sip.reporting.services import ensure_periods, find_period
+from tests.conftest import counting_queries
+
+
+def test_part_cache_drops_the_least_recently_used_part_beyond_its_size():
+    cache = PartCache(size=2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "a" is now the most recent
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    assert (cache.hits, cache.misses) == (3, 1)
+
+
+def test_data_version_is_one_query_and_changes_when_a_report_or_the_plan_changes(app_ctx, make_plan, app):
+    strategy = db.session.get(Strategy, make_plan(pillars=1, activities=2))
+    ensure_periods(strategy)
+    db.session.commit()
+    data_version()  # the transaction begins
+    with counting_queries(app) as count:
+        first = data_version()
+    assert count() == 1
+    assert data_version() == first
+    db.session.scalar(select(Activity)).retired_on = date(2026, 1, 1)
+    db.session.commit()
+    retired = data_version()
+    assert retired != first
+    report = GroupReport(body=db.session.scalar(select(Body)), period=find_period(strategy, "2026-Q1"), state="draft")
+    db.session.add(report)
+    db.session.commit()
+    drafted = data_version()
+    assert drafted != retired
+    report.version += 1  # every save, submission, return and acceptance does this
+    db.session.commit()
+    assert data_version() != drafted
+
+
+def test_cached_part_builds_once_per_key_and_data_version(app_ctx, make_plan):
+    make_plan(pillars=1, activities=1)
+    built = []
+
+    def build():
+        built.append(1)
+        return f"part {len(built)}"
+
+    assert cached_part("test", ("en",), build) == "part 1"
+    assert cached_part("test", ("en",), build) == "part 1"
+    assert cached_part("test", ("fr",), build) == "part 2"
+    db.session.scalar(select(Activity)).retired_on = date(2026, 1, 1)
+    db.session.commit()
+    assert cached_part("test", ("en",), build) == "part 3"
