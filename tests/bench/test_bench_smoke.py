@@ -61,7 +61,7 @@ def table_rows(markdown: str) -> dict[tuple[str, str], list[str]]:
 def synthetic_queries(rows: dict, wanted: str) -> dict[str, str]:
     """The queries/request cell of one page on the synthetic data set, by database."""
     return {
-        dataset.rsplit(", ", 1)[1]: cells[4]
+        dataset.rsplit(", ", 1)[1]: cells[5]
         for (page, dataset), cells in rows.items()
         if page == wanted and dataset.startswith("synthetic")
     }
@@ -90,13 +90,14 @@ def test_bench_measures_each_dashboard_beside_the_figures_floor(bench, run_bench
         for prefix in DASHBOARD_PAGES:
             assert any(page.startswith(prefix) for page in pages), f"no {prefix}… row for {dataset}"
         floor = rows[(bench.FIGURES, dataset)]
-        assert floor[4] == "0"  # built from ready DataFrames: no query
+        assert floor[5] == "0"  # built from ready DataFrames: no query
         for page in pages:
-            times_figures = rows[(page, dataset)][6]
+            cold, times_figures = rows[(page, dataset)][4], rows[(page, dataset)][7]
             if page.startswith("/dashboards/"):
                 float(times_figures)  # a number: the page's p50 as a multiple of the floor
+                assert float(cold) > 0  # and the time of the first request after a change
             else:
-                assert times_figures == "–"
+                assert times_figures == "–" and cold == "–"
 
 
 def test_plan_page_issues_the_same_number_of_queries_whatever_the_plan_size(run_bench):
@@ -112,3 +113,12 @@ def test_sag_dashboard_issues_the_same_number_of_queries_whatever_the_data_size(
     large = synthetic_queries(run_bench(LARGE_SCALE), page)
     assert small and all("–" not in value for value in [*small.values(), *large.values()])  # same on every request
     assert small == large, f"{page} queries per request: {small} at scale {SMALL_SCALE}, {large} at {LARGE_SCALE}"
+
+
+def test_bench_keeps_the_sections_other_scripts_wrote_into_the_results(bench, tmp_path):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# old table\n\n<!-- writers:begin -->\n## Writers\n8 writers\n<!-- writers:end -->\n",
+                       encoding="utf-8")
+    kept = bench.kept_blocks(results)
+    assert kept == "\n<!-- writers:begin -->\n## Writers\n8 writers\n<!-- writers:end -->\n"
+    assert bench.kept_blocks(tmp_path / "missing.md") == ""
