@@ -605,11 +605,28 @@ def summary_rows(summaries: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _glm_content(strategy: Strategy, period: ReportingPeriod, previous: ReportingPeriod | None) -> dict:
-    """The GLM view's changes, their counts and the groups' summaries (plain rows, safe to keep between requests)."""
-    changes = change_rows(data.changes_between(strategy, period, previous))
-    return {"changes": changes, "counts": {kind: len(rows) for kind, rows in changes.items()},
-            "summaries": summary_rows(data.group_summaries(strategy, period))}
+# Rows of each list of changes shown at a time on the GLM view (each list has its own ?<kind>_page=).
+CHANGE_ROWS = 50
+
+
+def _rows_page(rows: list, param: str, size: int) -> Page:
+    """The page of a list asked for in ?<param>= (clamped to the last page)."""
+    value = request.args.get(param, "1")
+    number = int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+    page = Page([], number, size, len(rows))
+    page.number = min(number, page.pages)
+    page.items = rows[(page.number - 1) * size:page.number * size]
+    return page
+
+
+def _glm_content(view: Selection, previous: ReportingPeriod | None, is_glm: bool) -> Markup:
+    """The GLM view's changes (each list a page at a time) and the groups' summaries, rendered."""
+    changes = change_rows(data.changes_between(view.strategy, view.period, previous))
+    pages = {kind: _rows_page(rows, f"{kind}_page", CHANGE_ROWS) for kind, rows in changes.items()}
+    return Markup(render_template(
+        "dashboards/_glm_content.html", view=view, previous=previous, CHANGE_LABELS=CHANGE_LABELS, pages=pages,
+        summaries=summary_rows(data.group_summaries(view.strategy, view.period)),
+    ))
 
 
 @bp.get("/glm")
@@ -621,12 +638,12 @@ def glm():
     if strategy is None:
         return render_template("dashboards/none.html", title=_("GLM view"))
     view = select_view(strategy, with_filters=False)
-    context = {"view": view, "previous": None, "previous_is_glm": False, "changes": {}, "summaries": [],
-               "counts": {}}
+    context = {"view": view, "previous": None, "previous_is_glm": False, "content": ""}
     if view.period is not None:
         previous, is_glm = view.periods.previous_glm(view.period)
-        context.update(previous=previous, previous_is_glm=is_glm, accepted=view.period.id in view.periods.accepted)
-        context.update(cached_part("glm", _part_key(view), lambda: _glm_content(strategy, view.period, previous)))
+        pages = tuple(request.args.get(f"{kind}_page") for kind in CHANGE_LABELS)
+        context.update(previous=previous, previous_is_glm=is_glm, accepted=view.period.id in view.periods.accepted,
+                       content=cached_part("glm", _part_key(view, pages), lambda: _glm_content(view, previous, is_glm)))
     return render_template("dashboards/glm.html", CHANGE_LABELS=CHANGE_LABELS, **context), view.status
 
 
@@ -651,13 +668,18 @@ def body(slug: str):
     context = {"view": view, "body": found, "reports": found.kind in REPORTING_KINDS, "activities": [],
                "figures": [], "record": []}
     if view.period is not None:
-        activities = data.body_activities(found, view.period)
-        text = _lang_column("text")
-        context.update(
-            activities=[{"code": r["code"], "text": r[text], "status": r["status"]}
-                        for r in activities.to_dict("records")],
-            figures=key_figures(activities), note=_period_note(view),
-        )
-        if context["reports"]:
-            context["record"] = record_rows(data.body_record(found, view.periods.window(view.period), date.today()))
+        context.update(note=_period_note(view))
+        context.update(cached_part("body", _part_key(view, found.slug),
+                                   lambda: _body_content(found, view, context["reports"])))
     return render_template("dashboards/body.html", **context), view.status
+
+
+def _body_content(found: Body, view: Selection, reports: bool) -> dict:
+    """A body's activities with their status, its key figures and its reporting record (plain rows, kept between
+    requests)."""
+    activities = data.body_activities(found, view.period)
+    text = _lang_column("text")
+    record = record_rows(data.body_record(found, view.periods.window(view.period), date.today())) if reports else []
+    return {"activities": [{"code": r["code"], "text": r[text], "status": r["status"]}
+                           for r in activities.to_dict("records")],
+            "figures": key_figures(activities), "record": record}

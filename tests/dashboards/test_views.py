@@ -499,7 +499,7 @@ def test_dashboard_pages_load_plotly_and_charts_js_and_carry_no_inline_script(qu
         assert " onclick=" not in html and "javascript:" not in html and " onload=" not in html
     html = viewer.get("/dashboards/sag").get_data(as_text=True)
     assert re.search(r'<script src="/assets/plotly-[\d.]+\.min\.js" defer></script>', html)
-    assert '<script src="/static/js/charts.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/charts\.js\?v=[0-9a-f]{12}" defer></script>', html)
 
 
 def test_plotly_is_only_loaded_on_dashboard_pages(quarters, viewer):
@@ -738,3 +738,17 @@ def test_glm_view_follows_an_acceptance_at_once(quarters, viewer):
     accept_third_wg_report(quarters)
     after = page_text(viewer.get("/dashboards/glm?period=2026-Q3"))
     assert "SUBMITTED-ONLY SUMMARY" not in before and "SUBMITTED-ONLY SUMMARY" in after
+
+
+def test_glm_lists_of_changes_are_shown_a_page_at_a_time(quarters, viewer, monkeypatch):
+    monkeypatch.setattr("sip.dashboards.views.CHANGE_ROWS", 1)
+    first = viewer.get("/dashboards/glm?period=2026-Q3").get_data(as_text=True)
+    changes = re.search(r'<table class="data-table changes changes-status_change">(.*?)</table>', first, re.S).group(1)
+    assert re.findall(r'activities/([\d.]+)"', changes) == ["1.1.1.2"]
+    assert "Rows 1 to 1 of 2" in first
+    assert 'href="/dashboards/glm?period=2026-Q3&amp;status_change_page=2#status_change" rel="next"' in first
+    second = viewer.get("/dashboards/glm?period=2026-Q3&status_change_page=2").get_data(as_text=True)
+    changes = re.search(r'<table class="data-table changes changes-status_change">(.*?)</table>', second, re.S).group(1)
+    assert re.findall(r'activities/([\d.]+)"', changes) == ["2.1.1.2"]
+    # The key figure still counts the whole list.
+    assert re.search(r'key-status_change"><dt><a href="#status_change">Other status changes</a></dt><dd>2</dd>', second)
