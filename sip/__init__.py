@@ -21,8 +21,10 @@ def create_app(config: Config | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
     from sip import cli
-    from sip.core import errors, logs, templating
+    from sip.core import delivery, errors, logs, templating
 
+    delivery.install(app)
+    logs.install_json_logs(app)
     logs.install_redaction(app)
     errors.register(app)
     templating.register(app)

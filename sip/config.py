@@ -58,6 +58,7 @@ class Config:
         self.SIP_SMTP_URL = os.environ.get("SIP_SMTP_URL") or None
         self.SIP_MAIL_FROM = os.environ.get("SIP_MAIL_FROM", "SIP Tracker <no-reply@localhost>")
         self.SIP_PUBLIC_PLAN = os.environ.get("SIP_PUBLIC_PLAN", "1") not in ("0", "false", "no")
+        self.SIP_LOG_FORMAT = os.environ.get("SIP_LOG_FORMAT") or ("json" if self.SIP_ENV == "production" else "text")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(INSTANCE / "sip.sqlite")
         if self.SIP_ENV == "production":
             self.SECRET_KEY = production_secret_key()

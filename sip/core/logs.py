@@ -1,6 +1,8 @@
-"""Logging: secrets in account links never reach a log line."""
+"""Logging: secrets in account links never reach a log line; JSON lines in production."""
+import json
 import logging
 import re
+from datetime import datetime, timezone
 
 # Invitation and reset links carry a secret token in their path; access logs would otherwise record it.
 TOKEN_PATH = re.compile(r"(/(?:invitations|password-reset)/)[^\s?\"']+")
@@ -24,3 +26,30 @@ def install_redaction(app) -> None:
     for logger in (app.logger, *(logging.getLogger(name) for name in ACCESS_LOGGERS)):
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(redactor)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per log record: time (UTC, ISO 8601), level, logger, message, and the exception if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def install_json_logs(app) -> None:
+    """In production (or with SIP_LOG_FORMAT=json) the app logs JSON lines to standard error, for a log shipper."""
+    if app.config.get("SIP_LOG_FORMAT") != "json":
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines())
+    handler.addFilter(RedactTokens())
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+    app.logger.propagate = False
