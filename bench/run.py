@@ -401,10 +401,10 @@ COLD_REQUESTS = 5
 
 def cold_p50(app, client, url: str) -> float:
     """A dashboard as the first reader after a change sees it: the median of a few requests, each made with the
-    process's rendered dashboard parts forgotten first (sip/dashboards/cache.py)."""
+    process's rendered parts forgotten first (sip/core/parts.py)."""
     timings = []
     for _ in range(COLD_REQUESTS):
-        app.extensions.pop("sip_dashboard_parts", None)
+        app.extensions.pop("sip_rendered_parts", None)
         start = time.perf_counter()
         get(client, url)
         timings.append((time.perf_counter() - start) * 1000)

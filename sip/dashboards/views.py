@@ -23,7 +23,7 @@ from sip.core.i18n import current_language, pick
 from sip.dashboards import charts, data
 from sip.core.pagination import Page
 from sip.dashboards.assets import plotly_js_url
-from sip.dashboards.cache import cached_part, periods_key
+from sip.core.parts import cached_part, periods_key
 from sip.dashboards.colours import STATUS_ORDER
 from sip.dashboards.forms import DashboardFilterForm, PeriodFilterForm
 from sip.dashboards.permissions import can_view_dashboards

@@ -1,10 +1,10 @@
-"""Rendered dashboard parts, kept in each app process until the data they show changes.
+"""Rendered page parts (the dashboards, the plan listing), kept in each app process until the data they show changes.
 
-Dashboards show accepted data, which changes only when a report moves (saved, submitted, returned, accepted), a
-period opens or closes, or the plan or its bodies change. `data_version` reads a fingerprint of exactly that in
-one small query; a cached part is reused while the fingerprint, the reader's language, the day and the view's
-filters are the same. Each process keeps its own copy (nothing shared, nothing to invalidate across servers): a
-change made through any app server changes the fingerprint that every server reads.
+These pages show the plan and accepted reports, which change only when a report moves (saved, submitted, returned,
+accepted), a period opens or closes, or the plan or its bodies change. `data_version` reads a fingerprint of
+exactly that in one small query; a cached part is reused while the fingerprint, the reader's language, the day
+and the view's own key (its filters) are the same. Each process keeps its own copy (nothing shared, nothing to
+invalidate across servers): a change made through any app server changes the fingerprint that every server reads.
 """
 from collections import OrderedDict
 from datetime import date
@@ -13,13 +13,10 @@ from threading import Lock
 from flask import current_app
 from sqlalchemy import func, select
 
-from sip.bodies.models import Body
 from sip.extensions import db
-from sip.plan.models import Activity, Responsibility
-from sip.reporting.models import GroupReport
 
-# How many rendered parts a process keeps (the least recently used go first); a part of the ×100 data set's SAG
-# dashboard is about 0.3 MB.
+# How many rendered parts a process keeps (the least recently used go first); the largest, the ×100 data set's SAG
+# dashboard, is about 0.3 MB.
 MAX_ENTRIES = 64
 
 
@@ -59,13 +56,17 @@ class PartCache:
 
 
 def part_cache() -> PartCache:
-    """This app's cache of rendered dashboard parts."""
-    return current_app.extensions.setdefault("sip_dashboard_parts", PartCache())
+    """This app's cache of rendered parts."""
+    return current_app.extensions.setdefault("sip_rendered_parts", PartCache())
 
 
 def data_version() -> tuple:
-    """A fingerprint of what a dashboard shows besides the periods (one query): reports and their versions,
-    activities, responsibilities, bodies. (The views read every period anyway and add them to the key.)"""
+    """A fingerprint of what these pages show besides the periods (one query): reports and their versions,
+    activities, responsibilities, bodies. (The dashboards read every period anyway and add them to their key.)"""
+    from sip.bodies.models import Body  # the domains' tables; core imports no domain at import time
+    from sip.plan.models import Activity, Responsibility
+    from sip.reporting.models import GroupReport
+
     def scalar(*columns):
         return select(*columns).scalar_subquery()
 

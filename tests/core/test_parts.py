@@ -1,11 +1,11 @@
-"""The cache of rendered dashboard parts: least recently used first out, keyed by a fingerprint of the data."""
+"""The cache of rendered page parts: least recently used first out, keyed by a fingerprint of the data."""
 from datetime import date
 
 from sqlalchemy import select
 
 from sip.bodies.models import Body
 
-from sip.dashboards.cache import PartCache, cached_part, data_version
+from sip.core.parts import PartCache, cached_part, data_version
 from sip.extensions import db
 from sip.plan.models import Activity, Strategy
 from sip.reporting.models import GroupReport
