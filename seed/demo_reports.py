@@ -413,7 +413,7 @@ class _Generator:
         if actions:
             query = query.where(AuditEntry.action.in_(actions))
         entries = list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(len(moments))))[::-1]
-        for entry, moment in zip(entries, moments):
+        for entry, moment in zip(entries, moments, strict=False):
             entry.at = moment if isinstance(moment, datetime) else self.clock.at(moment)
         db.session.commit()
 

@@ -133,7 +133,9 @@ def import_text_command(path: str, dry_run: bool):
     from sip.plan.reader import read_plan_file
 
     if not dry_run:
-        click.echo("error: importing changes into the plan goes through amendments; use --dry-run to check a document.", err=True)
+        click.echo("error: importing changes into the plan goes through amendments: `sip propose-revision FILE` "
+                   "compares the document with the plan and proposes them; use --dry-run here to check a document.",
+                   err=True)
         sys.exit(2)
     plan = read_plan_file(path)
     counts = plan.counts()

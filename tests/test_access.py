@@ -25,7 +25,8 @@ MEMBERSHIPS = {
 PUBLIC = {
     "core.home", "core.healthz", "plan.index", "plan.activity", "plan.commitments", "plan.glossary", "plan.about",
     "bodies.index", "bodies.show", "accounts.login", "accounts.accept_invitation", "accounts.request_reset",
-    "accounts.reset_password", "static", "dashboards_assets.plotly",
+    "accounts.reset_password", "static", "dashboards_assets.plotly", "governance.plan_versions",
+    "governance.version_diff",
 }
 
 EVERYONE = dict.fromkeys(ROLES, 200)
@@ -98,15 +99,23 @@ MATRIX = [
 ]
 
 
+def every_entry() -> list[tuple]:
+    """This matrix and those that need a world of their own (they run in their own module)."""
+    from tests.governance.test_routes_access import MATRIX as GOVERNANCE
+
+    return MATRIX + GOVERNANCE
+
+
 def test_every_route_of_the_app_is_in_the_matrix(app):
-    covered = {(endpoint, method) for endpoint, method, *_ in MATRIX}
+    covered = {(endpoint, method) for endpoint, method, *_ in every_entry()}
     for rule in app.url_map.iter_rules():
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (rule.endpoint, method) in covered, f"{method} {rule.rule} ({rule.endpoint}) has no access rule"
 
 
 def test_public_routes_are_exactly_the_listed_ones():
-    public = {endpoint for endpoint, method, path, data, expected in MATRIX if expected["anonymous"] not in (302, 403)}
+    public = {endpoint for endpoint, method, path, data, expected in every_entry()
+              if expected["anonymous"] not in (302, 403)}
     assert public == PUBLIC
 
 

@@ -164,3 +164,20 @@ def test_create_user_admin_without_password_gets_an_invitation(seeded, capsys):
     assert "invitation sent" in result.output
     assert _users(seeded) == [("boss@example.org", True, [])]
     assert "http://sip.test/invitations/" in capsys.readouterr().out + result.output
+
+
+def test_setup_records_the_seed_as_the_first_version_of_the_plan(empty_app):
+    from sip.governance.models import ActivityRevision, PlanVersion
+
+    runner = empty_app.test_cli_runner()
+    runner.invoke(args=["sip", "setup"])
+    runner.invoke(args=["sip", "setup"])
+    with empty_app.app_context():
+        assert [(v.tag, v.name["en"]) for v in db.session.scalars(select(PlanVersion))] == [
+            ("2023-11", "November 2023 revision")]
+        assert db.session.scalar(select(func.count()).select_from(ActivityRevision)) == 50
+
+
+def test_import_text_without_dry_run_points_to_propose_revision(app):
+    result = app.test_cli_runner().invoke(args=["sip", "import-text", str(SOURCE)])
+    assert "sip propose-revision FILE" in result.output

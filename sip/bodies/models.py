@@ -30,6 +30,7 @@ class Body(db.Model):
     aliases: Mapped[list] = mapped_column(JSON, default=list)
     formed_on: Mapped[date | None] = mapped_column(Date)
     dissolved_on: Mapped[date | None] = mapped_column(Date)
+    mandate_ends_on: Mapped[date | None] = mapped_column(Date)  # the end of a working group's mandate
     terms_of_reference_url: Mapped[str | None] = mapped_column(String(500))
 
     responsibilities = relationship("Responsibility", back_populates="body")
@@ -38,3 +39,8 @@ class Body(db.Model):
     def is_active(self) -> bool:
         """True while the body has not been dissolved."""
         return self.dissolved_on is None or self.dissolved_on > date.today()
+
+    @property
+    def mandate_expired(self) -> bool:
+        """True when the mandate's end date has passed and the body has not been dissolved yet."""
+        return self.is_active and self.mandate_ends_on is not None and self.mandate_ends_on < date.today()

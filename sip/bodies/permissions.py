@@ -1,5 +1,5 @@
-"""Who may see bodies and their members."""
-from sip.accounts.permissions import can_manage_members, can_view_members
+"""Who may see bodies and their members, and who forms and dissolves working groups."""
+from sip.accounts.permissions import can_manage_members, can_view_members, is_secretariat
 from sip.plan.permissions import can_view_plan
 
 
@@ -8,4 +8,14 @@ def can_view_body(user, body) -> bool:
     return can_view_plan(user)
 
 
-__all__ = ["can_view_body", "can_view_members", "can_manage_members"]
+def can_form_groups(user) -> bool:
+    """The secretariat forms working groups."""
+    return is_secretariat(user)
+
+
+def can_dissolve(user, body) -> bool:
+    """The secretariat dissolves an active working group."""
+    return is_secretariat(user) and body.kind == "working_group" and body.is_active
+
+
+__all__ = ["can_view_body", "can_view_members", "can_manage_members", "can_form_groups", "can_dissolve"]

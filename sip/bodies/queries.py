@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from sip.accounts.models import Membership, User
 from sip.accounts.permissions import can_view_contact
@@ -98,3 +98,26 @@ def members_seen_by(viewer, body: Body) -> list[MemberRow]:
             row.email, row.phone = person.email, person.phone
         rows.append(row)
     return rows
+
+
+def open_responsibilities(body: Body) -> list[Responsibility]:
+    """The body's part in activities that are still in the plan (not retired), in plan order: what it holds."""
+    query = (
+        select(Responsibility)
+        .join(Responsibility.activity)
+        .where(Responsibility.body_id == body.id, Activity.retired_on.is_(None))
+        .order_by(Activity.position, Responsibility.position)
+        .options(selectinload(Responsibility.activity).selectinload(Activity.responsibilities)
+                 .selectinload(Responsibility.body))
+    )
+    return list(db.session.scalars(query))
+
+
+def reports_of(body: Body) -> list:
+    """The body's reports, newest period first, with their periods (one query); readers filter what they may see."""
+    from sip.reporting.models import GroupReport, ReportingPeriod
+
+    query = (select(GroupReport).join(GroupReport.period).where(GroupReport.body_id == body.id)
+             .order_by(ReportingPeriod.year.desc(), ReportingPeriod.quarter.desc())
+             .options(contains_eager(GroupReport.period)))
+    return list(db.session.scalars(query))

@@ -62,8 +62,11 @@ def part_cache() -> PartCache:
 
 def data_version() -> tuple:
     """A fingerprint of what these pages show besides the periods (one query): reports and their versions,
-    activities, responsibilities, bodies. (The dashboards read every period anyway and add them to their key.)"""
+    activities, responsibilities, bodies, and the plan's recorded revisions (every amendment applied at a GLM adds
+    one, so a reworded or moved activity changes it). (The dashboards read every period anyway and add them to
+    their key.)"""
     from sip.bodies.models import Body  # the domains' tables; core imports no domain at import time
+    from sip.governance.models import ActivityRevision
     from sip.plan.models import Activity, Responsibility
     from sip.reporting.models import GroupReport
 
@@ -76,6 +79,7 @@ def data_version() -> tuple:
         scalar(func.count(Activity.id)), scalar(func.max(Activity.id)), scalar(func.count(Activity.retired_on)),
         scalar(func.count(Responsibility.id)), scalar(func.max(Responsibility.id)),
         scalar(func.count(Body.id)), scalar(func.count(Body.dissolved_on)),
+        scalar(func.max(ActivityRevision.id)),
     )).one()
     return tuple(str(value) for value in row)
 

@@ -8,6 +8,7 @@ from sip.bodies.models import Body
 from sip.bodies.services import ensure_bodies
 from sip.core import audit
 from sip.extensions import db
+from sip.governance import history
 from sip.plan import consistency
 from sip.plan.models import Activity, Commitment, GlossaryTerm, Outcome, Output, Pillar, Responsibility, Strategy
 
@@ -25,7 +26,9 @@ def load_seed(plan: dict, bodies: list[dict], commitments: dict, glossary: list[
     """Load the seed's bodies and plan; a plan already present is left as it is (idempotent)."""
     bodies_created = ensure_bodies(bodies)
     code = plan["strategy"]["code"]
-    if db.session.scalar(select(Strategy).where(Strategy.code == code)):
+    existing = db.session.scalar(select(Strategy).where(Strategy.code == code))
+    if existing:
+        history.ensure_baseline(existing)  # a plan loaded before versions existed (the migration also does this)
         return SeedResult(bodies_created, False, {})
     body_ids = dict(db.session.execute(select(Body.slug, Body.id)).all())
     strategy = _add_strategy(plan["strategy"], commitments)
@@ -33,6 +36,7 @@ def load_seed(plan: dict, bodies: list[dict], commitments: dict, glossary: list[
     counts["commitments"] = _add_commitments(strategy, commitments["items"])
     counts["glossary"] = _add_glossary(strategy, glossary, body_ids)
     audit.record("plan.seed_loaded", "strategy", strategy.id, after={"code": code, **counts})
+    history.ensure_baseline(strategy)  # the seed is the first version of the plan: "November 2023 revision"
     return SeedResult(bodies_created, True, counts)
 
 

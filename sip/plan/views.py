@@ -1,9 +1,14 @@
-"""Plan pages: the tree with filters, one activity, the commitments, the glossary, about the plan."""
+"""Plan pages: the tree with filters (now or as of a version), one activity, the commitments, the glossary, about."""
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
 
 from sip.bodies.queries import body_choices
 from sip.core.i18n import current_language
 from sip.core.pagination import requested_page
+from sip.governance import history
+from sip.governance import permissions as governance
+from sip.governance import queries as governance_queries
+from sip.governance.models import PLAN_STATES
 from sip.plan import queries
 from sip.plan.forms import PlanFilterForm
 from sip.reporting.queries import activity_history
@@ -16,9 +21,27 @@ def strategy_or_404():
     return queries.current_strategy() or abort(404)
 
 
+def _as_of(strategy):
+    """The version asked for with ?as_of= (a tag or a date), None without one; AsOfError for an unknown one."""
+    value = request.args.get("as_of")
+    if value is None or value == "":
+        return None
+    return history.resolve_as_of(strategy, value)
+
+
+def _filters(form) -> queries.PlanFilters:
+    """The valid filters of the form (an invalid one is ignored, and said so on the page)."""
+    return queries.PlanFilters(
+        body=None if form.body.errors else form.body.data,
+        status=None if form.status.errors else form.status.data,
+        pillar=None if form.pillar.errors else form.pillar_number(),
+        q=None if form.q.errors else form.q.data,
+    )
+
+
 @bp.get("")
 def index():
-    """The whole plan as a tree, filtered by body, status, pillar and text."""
+    """The whole plan as a tree, filtered by body, status, pillar and text; as of a version with ?as_of=."""
     strategy = queries.current_strategy()
     if strategy is None:
         return render_template("plan/none.html")
@@ -26,27 +49,53 @@ def index():
     pillars = queries.pillar_numbers(strategy)
     form.set_choices(body_choices(current_language()), [(str(number), str(number)) for number in pillars])
     valid = form.validate()
-    filters = queries.PlanFilters(
-        body=None if form.body.errors else form.body.data,
-        status=None if form.status.errors else form.status.data,
-        pillar=None if form.pillar.errors else form.pillar_number(),
-        q=None if form.q.errors else form.q.data,
-    )
-    result = queries.plan_page(strategy, filters, requested_page(), current_app.config["PLAN_PAGE_SIZE"])
+    filters = _filters(form)
+    size = current_app.config["PLAN_PAGE_SIZE"]
+    try:
+        version = _as_of(strategy)
+    except history.AsOfError as error:
+        version, valid, as_of_error = None, False, str(error)
+    else:
+        as_of_error = None
+    latest = history.latest_version(strategy)
+    if version is not None:
+        filters.status = None  # a version states the plan, not the progress reported since
+        result = governance_queries.plan_page_as_of(version, filters, requested_page(), size)
+    else:
+        result = queries.plan_page(strategy, filters, requested_page(), size)
     return render_template(
         "plan/index.html", strategy=strategy, form=form, filters=filters, page=result.page, groups=result.groups,
-        counts=result.counts,
+        counts=result.counts, as_of=version, as_of_error=as_of_error, latest=latest, plan_states=PLAN_STATES,
+        can_propose_activity=governance.can_propose_activity(current_user._get_current_object()),
     ), (200 if valid else 400)
 
 
 @bp.get("/activities/<code>")
 def activity(code: str):
-    """One activity: its text, place in the plan, responsible bodies, status and accepted progress reports."""
+    """One activity: its text, place, bodies, status, reports and history in the plan; as of a version with ?as_of=."""
     strategy = strategy_or_404()
+    try:
+        version = _as_of(strategy)
+    except history.AsOfError as error:
+        return render_template("plan/as_of_error.html", strategy=strategy, code=code, error=str(error)), 400
+    if version is not None:
+        return _activity_as_of(strategy, version, code)
     found = queries.find_activity(strategy, code) or abort(404)
     previous, following = queries.neighbours(strategy, found)
-    return render_template("plan/activity.html", strategy=strategy, activity=found, previous=previous,
-                           following=following, history=activity_history(found))
+    user = current_user._get_current_object()
+    return render_template(
+        "plan/activity.html", strategy=strategy, activity=found, previous=previous, following=following,
+        history=activity_history(found), revisions=governance_queries.activity_revisions(found),
+        amendments=governance_queries.activity_amendments(found) if governance.can_view_amendments(user) else None,
+        can_propose=governance.can_propose_change(user, found), plan_state=history.plan_state(found),
+    )
+
+
+def _activity_as_of(strategy, version, code: str):
+    """The activity as the plan stated it in a version (404 when it had no activity with this code then)."""
+    revision = governance_queries.find_revision(version, code) or abort(404)
+    return render_template("plan/activity_as_of.html", strategy=strategy, revision=revision, as_of=version,
+                           latest=history.latest_version(strategy), plan_states=PLAN_STATES)
 
 
 @bp.get("/commitments")
