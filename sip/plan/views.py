@@ -1,10 +1,12 @@
 """Plan pages: the tree with filters (now or as of a version), one activity, the commitments, the glossary, about."""
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from sip.bodies.queries import body_choices
 from sip.core.i18n import current_language
 from sip.core.pagination import requested_page
+from sip.core.parts import cached_part
 from sip.governance import history
 from sip.governance import permissions as governance
 from sip.governance import queries as governance_queries
@@ -57,17 +59,25 @@ def index():
         version, valid, as_of_error = None, False, str(error)
     else:
         as_of_error = None
-    latest = history.latest_version(strategy)
     if version is not None:
         filters.status = None  # a version states the plan, not the progress reported since
+    key = (tuple(sorted(request.args.items(multi=True))), current_language(), version.id if version else None)
+    listing = cached_part("plan", key, lambda: _listing(strategy, filters, version, size))
+    return render_template(
+        "plan/index.html", strategy=strategy, form=form, filters=filters, listing=listing, as_of=version,
+        as_of_error=as_of_error, latest=history.latest_version(strategy),
+        can_propose_activity=governance.can_propose_activity(current_user._get_current_object()),
+    ), (200 if valid else 400)
+
+
+def _listing(strategy, filters: queries.PlanFilters, version, size: int) -> Markup:
+    """The page of the plan the filters ask for, rendered: counts, pillars, outcomes, outputs and activities."""
+    if version is not None:
         result = governance_queries.plan_page_as_of(version, filters, requested_page(), size)
     else:
         result = queries.plan_page(strategy, filters, requested_page(), size)
-    return render_template(
-        "plan/index.html", strategy=strategy, form=form, filters=filters, page=result.page, groups=result.groups,
-        counts=result.counts, as_of=version, as_of_error=as_of_error, latest=latest, plan_states=PLAN_STATES,
-        can_propose_activity=governance.can_propose_activity(current_user._get_current_object()),
-    ), (200 if valid else 400)
+    return Markup(render_template("plan/_listing.html", filters=filters, page=result.page, groups=result.groups,
+                                  counts=result.counts, as_of=version, plan_states=PLAN_STATES))
 
 
 @bp.get("/activities/<code>")

@@ -184,3 +184,37 @@ def test_activity_page_queries_do_not_grow_with_the_plan(app, client, make_plan)
     with counting_queries(app) as large:
         assert client.get("/plan/activities/2.2.2.2").status_code == 200
     assert small() == large() <= 8
+
+
+def test_plan_listing_is_kept_rendered_and_follows_an_accepted_report(seeded, client):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from sip.bodies.models import Body
+    from sip.plan.models import Activity
+    from sip.plan.queries import current_strategy
+    from sip.reporting import services
+    from sip.reporting.models import ActivityUpdate, GroupReport
+
+    with counting_queries(seeded) as first:
+        before = client.get("/plan?q=1.3.1.1&lang=en").get_data(as_text=True)
+    with counting_queries(seeded) as second:
+        again = client.get("/plan?q=1.3.1.1&lang=en").get_data(as_text=True)
+    assert again == before and second() < first()
+    assert "status-planned" in before
+    with seeded.app_context():
+        strategy = current_strategy()
+        services.ensure_periods(strategy)
+        period = services.find_period(strategy, "2026-Q3")
+        services.open_period(period, date(2026, 10, 15), None, opens_on=date(2026, 7, 1))
+        activity = db.session.scalar(select(Activity).where(Activity.code == "1.3.1.1"))
+        body = db.session.scalar(select(Body).where(Body.slug == "wg-training"))
+        report = GroupReport(body=body, period=period, state="submitted", version=1,
+                             updates=[ActivityUpdate(activity=activity, status="completed")])
+        db.session.add(report)
+        db.session.commit()
+        services.accept_report(report, None)
+        db.session.commit()
+    after = client.get("/plan?q=1.3.1.1&lang=en").get_data(as_text=True)
+    assert "status-completed" in after and "status-planned" not in after
