@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 5000
 
-.PHONY: run test setup install translations messages bench bench-load clean
+.PHONY: run test setup install translations messages bench bench-load lint clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,9 @@ bench: setup
 bench-load: setup
 	$(PY) bench/load.py
 
+# ruff (with its security rules), bandit and pip-audit --strict; the tools live in .venv-tools.
+lint:
+	bash .ci/lint
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .venv-tools instance .pytest_cache

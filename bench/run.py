@@ -439,7 +439,7 @@ def ready_frames(app, period_code: str) -> tuple[dict, dict[str, str], dict[str,
         labels = dashboard_views.chart_labels()
         language = current_language()
         compliance = frames["compliance"]
-        body_names = dict(zip(compliance["body"], compliance[f"body_name_{'fr' if language == 'fr' else 'en'}"]))
+        body_names = dict(zip(compliance["body"], compliance[f"body_name_{'fr' if language == 'fr' else 'en'}"], strict=False))
         db.session.remove()
     return frames, labels, body_names, period_code
 

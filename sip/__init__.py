@@ -49,11 +49,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every domain's models so that metadata and migrations see all tables."""
-    import sip.accounts.models  # noqa: F401
-    import sip.bodies.models  # noqa: F401
-    import sip.core.models  # noqa: F401
-    import sip.governance.models  # noqa: F401
-    import sip.plan.models  # noqa: F401
+    import sip.accounts.models
+    import sip.bodies.models
+    import sip.core.models
+    import sip.governance.models
+    import sip.plan.models
     import sip.reporting.models  # noqa: F401
 
 

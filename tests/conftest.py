@@ -11,7 +11,7 @@ from seed import load_json
 from sip import create_app
 from sip.config import TestConfig
 from sip.extensions import db
-from tests.smtp import smtp_server  # noqa: F401  (a real SMTP server on loopback, for every test folder)
+from tests.smtp import smtp_server  # noqa: F401
 
 # Set by `make test` for its second pass; every test then runs on PostgreSQL.
 SERVER_URL = os.environ.get("SIP_TEST_DATABASE_URL")

@@ -83,6 +83,9 @@ def account():
             _start_session(user)  # the new session token ended the old session; keep this one going
             flash(_("Your password is changed. Other sessions are signed out."), "success")
             return redirect(url_for("accounts.account"))
+    if request.method == "POST" and "profile-name" not in request.form and "password-new" not in request.form:
+        flash(_("Nothing was saved: the form sent was empty or unreadable. Fill in your profile or your new "
+                "password, then save."), "error")
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/account.html", profile=profile, password=password, roles=role_names(user)), status
 

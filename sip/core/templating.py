@@ -48,7 +48,8 @@ def register(app) -> None:
     app.add_template_global(lambda name: ROLE_NAMES.get(name, name), "role_name")
     app.add_template_global(can_administer)
     app.add_template_global(can_export)
-    app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")  # TODO(session 2): drop once exports and governance land
+    # TODO(session 2): drop once exports and governance land
+    app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")
     app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
     app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")
     app.add_template_global(REPORT_STATES, "REPORT_STATES")

@@ -117,7 +117,7 @@ def compliance_grid(compliance_df, labels: dict[str, str], title: str, body_name
     periods = list(dict.fromkeys(compliance_df["period"]))
     names = [body_names.get(b) or b for b in bodies]
     index = {state: i for i, state in enumerate(COMPLIANCE_STATES)}
-    cells = {(b, p): s for b, p, s in zip(compliance_df["body"], compliance_df["period"], compliance_df["state"])}
+    cells = {(b, p): s for b, p, s in zip(compliance_df["body"], compliance_df["period"], compliance_df["state"], strict=False)}
     z, marks, hover = [], [], []
     for body in bodies:
         states = [cells.get((body, period)) for period in periods]
@@ -162,7 +162,7 @@ def plan_sunburst(tree_df, labels: dict[str, str], title: str) -> go.Figure:
     colours, hover = [], []
     status_title = _label(labels, "status", "Status")
     counts = tree_df["counts"] if "counts" in tree_df else [None] * len(tree_df)
-    for level, status, count in zip(tree_df["level"], tree_df["status"], counts):
+    for level, status, count in zip(tree_df["level"], tree_df["status"], counts, strict=False):
         if level == "activity" and status in STATUS_COLOURS:
             colours.append(STATUS_COLOURS[status])
             hover.append(f"{status_title}: {_label(labels, status)}")

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, inspect, literal_column, or_, select, u
 from sqlalchemy.orm import aliased
 
 from sip.bodies.models import Body
-from sip.dashboards.colours import COMPLIANCE_STATES, STATUS_ORDER  # noqa: F401  (COMPLIANCE_STATES: for callers)
+from sip.dashboards.colours import COMPLIANCE_STATES, STATUS_ORDER  # noqa: F401
 from sip.extensions import db
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
@@ -107,7 +107,7 @@ def _periods(period_ids: list[int]) -> pd.DataFrame:
         .order_by(_rank(ReportingPeriod))
     ).all()
     frame = pd.DataFrame(rows, columns=["period_id", "year", "quarter", "period_state", "due_on"])
-    frame["period"] = [f"{y}-Q{q}" for y, q in zip(frame["year"], frame["quarter"])]
+    frame["period"] = [f"{y}-Q{q}" for y, q in zip(frame["year"], frame["quarter"], strict=False)]
     return frame
 
 
@@ -320,7 +320,7 @@ def status_over_time(strategy: Strategy, periods: list[ReportingPeriod], pillar:
     ).all()
     deltas = pd.DataFrame(summed, columns=["rank", "status", "delta"])
     cells = []
-    for year, quarter, code in zip(known["year"], known["quarter"], known["period"]):
+    for year, quarter, code in zip(known["year"], known["quarter"], known["period"], strict=False):
         upto = deltas[deltas["rank"] <= year * 10 + quarter].groupby("status")["delta"].sum()
         cells += [(code, status, int(upto.get(status, 0))) for status in STATUS_ORDER]
     return pd.DataFrame({
@@ -416,7 +416,7 @@ def plan_tree(statuses_df: pd.DataFrame, strategy: Strategy, depth: str = "activ
     place = {(int(p), o, u): (op, up) for p, o, u, op, up in order}
     activities = statuses_df.drop_duplicates("activity_id").copy()
     activities["_place"] = [place.get((int(p), o, u), (float("inf"), float("inf")))
-                            for p, o, u in zip(activities["pillar"], activities["outcome"], activities["output"])]
+                            for p, o, u in zip(activities["pillar"], activities["outcome"], activities["output"], strict=False)]
     activities = activities.sort_values(["pillar", "_place", "position", "code"], kind="stable")
 
     nodes: dict[tuple, dict] = {}  # path → node, in insertion (plan) order

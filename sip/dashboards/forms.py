@@ -67,4 +67,5 @@ class DashboardFilterForm(PeriodFilterForm):
 
     def pillar_number(self) -> int | None:
         """The chosen pillar as a number (None: all pillars)."""
-        return int(self.pillar.data) if self.pillar.data else None
+        value = (self.pillar.data or "").strip()
+        return int(value) if value.isdigit() else None

@@ -24,4 +24,5 @@ class PlanFilterForm(Form):
 
     def pillar_number(self) -> int | None:
         """The chosen pillar as a number."""
-        return int(self.pillar.data) if self.pillar.data else None
+        value = (self.pillar.data or "").strip()
+        return int(value) if value.isdigit() else None

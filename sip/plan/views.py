@@ -76,7 +76,7 @@ def _listing(strategy, filters: queries.PlanFilters, version, size: int) -> Mark
         result = governance_queries.plan_page_as_of(version, filters, requested_page(), size)
     else:
         result = queries.plan_page(strategy, filters, requested_page(), size)
-    return Markup(render_template("plan/_listing.html", filters=filters, page=result.page, groups=result.groups,
+    return Markup(render_template("plan/_listing.html", filters=filters, page=result.page, groups=result.groups,  # noqa: S704  # nosec B704: a template rendered with autoescape
                                   counts=result.counts, as_of=version, plan_states=PLAN_STATES))
 
 

@@ -191,9 +191,13 @@ def carried_data(previous: ActivityUpdate | None) -> UpdateData:
     return data
 
 
-def find_report(body: Body, period: ReportingPeriod) -> GroupReport | None:
-    """The body's report for the period, if anyone has saved one."""
-    return db.session.scalar(select(GroupReport).where(GroupReport.body_id == body.id, GroupReport.period_id == period.id))
+def find_report(body: Body, period: ReportingPeriod, *, for_update: bool = False) -> GroupReport | None:
+    """The body's report for the period, if anyone has saved one; `for_update` locks its row until the commit (on
+    PostgreSQL a concurrent save then waits and sees the new version, a 409, instead of overwriting it)."""
+    query = select(GroupReport).where(GroupReport.body_id == body.id, GroupReport.period_id == period.id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)  # the view loaded it already
+    return db.session.scalar(query)
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -216,7 +220,7 @@ def check_update(activity: Activity, data: UpdateData) -> list[str]:
 def save_report(body: Body, period: ReportingPeriod, actor, version: int, summary: str,
                 updates: dict[int, UpdateData]) -> GroupReport:
     """Save the group's draft (creating it the first time); 409-style VersionConflict when someone saved since."""
-    report = find_report(body, period)
+    report = find_report(body, period, for_update=True)
     if report is not None and not report.editable:
         raise ReportError(_("This report is %(state)s and can no longer be changed by the group.", state=REPORT_STATES[report.state]))
     if period.state != "open":

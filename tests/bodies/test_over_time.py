@@ -16,8 +16,8 @@ from sip.plan.queries import current_strategy
 from sip.reporting.models import GroupReport
 from sip.reporting.queries import reporting_bodies
 from sip.reporting.services import find_period
-from tests.governance.conftest import activity, body, client_as, person, world  # noqa: F401  (the fixture)
-from tests.governance.conftest import endorse, verify  # noqa: F401  (fixtures)
+from tests.governance.conftest import activity, body, client_as, person, world  # noqa: F401
+from tests.governance.conftest import endorse, verify  # noqa: F401
 from tests.helpers import page_text
 from tests.test_access import snapshot
 

@@ -40,7 +40,8 @@ def test_safe_next_refuses_a_redirect_off_the_site(target):
     assert safe_next(target) == "/"
 
 
-@pytest.mark.parametrize("target", ["/plan", "/plan?body=wg-training&status=on_track", "/plan/activities/2.3.2.1", "/account#password"])
+@pytest.mark.parametrize("target", ["/plan", "/plan?body=wg-training&status=on_track", "/plan/activities/2.3.2.1",
+                                    "/account#password"])
 def test_safe_next_keeps_a_path_on_the_site(target):
     assert safe_next(target) == target
 
@@ -141,6 +142,7 @@ def test_logout_without_a_csrf_token_is_refused_and_the_session_survives(csrf_ap
     client = csrf_app.test_client()
     html = client.get("/login").get_data(as_text=True)
     token = html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    assert client.post("/login", data={"email": "a@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token}).status_code == 302
+    signed_in = client.post("/login", data={"email": "a@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302
     assert client.post("/logout").status_code == 400
     assert client.get("/account").status_code == 200

@@ -139,7 +139,7 @@ def test_status_trend_stacks_one_trace_per_status_over_the_periods_in_order():
 def colour_of(scale: list, z: int, n: int) -> str:
     """The colour a discrete colour scale gives to the integer z (the middle of its band)."""
     position = (z + 0.5) / n
-    return next(colour for (low, colour), (high, _) in zip(scale[::2], scale[1::2]) if low <= position <= high)
+    return next(colour for (low, colour), (high, _) in zip(scale[::2], scale[1::2], strict=False) if low <= position <= high)
 
 
 def test_compliance_grid_colours_each_cell_by_its_state_and_names_it_in_the_reader_s_language():
@@ -177,12 +177,12 @@ def test_plan_sunburst_colours_activities_by_status_and_the_rings_above_them_gre
     sunburst = figure.data[0]
     assert sunburst.type == "sunburst"
     assert list(sunburst.ids) == list(tree["id"]) and list(sunburst.parents) == list(tree["parent"])
-    colours = dict(zip(sunburst.ids, sunburst.marker.colors))
+    colours = dict(zip(sunburst.ids, sunburst.marker.colors, strict=False))
     assert colours["activity:1.1.1.1"] == STATUS_COLOURS["completed"]
     assert colours["activity:1.1.1.2"] == STATUS_COLOURS["at_risk"]
     assert colours["activity:2.3.3.1"] == STATUS_COLOURS["planned"]
     assert {colours[i] for i in ("pillar:1", "outcome:1.1", "output:1.1.1", "output:2.3.3")} == {NEUTRAL}
-    assert dict(zip(sunburst.ids, sunburst.hovertext))["activity:1.1.1.2"] == "Statut: À risque"
+    assert dict(zip(sunburst.ids, sunburst.hovertext, strict=False))["activity:1.1.1.2"] == "Statut: À risque"
     # A legend of the statuses present, in STATUSES order.
     assert [trace.name for trace in figure.data[1:]] == ["Prévue", "À risque", "Terminée"]
 
@@ -229,7 +229,7 @@ def test_a_status_has_the_same_colour_in_every_chart():
             if trace.meta in STATUS_COLOURS:
                 seen.setdefault(trace.meta, set()).add(trace.marker.color)
         if figure.data[0].type == "sunburst":
-            for status, colour in zip(tree_frame()["status"], figure.data[0].marker.colors):
+            for status, colour in zip(tree_frame()["status"], figure.data[0].marker.colors, strict=False):
                 if status:
                     seen.setdefault(status, set()).add(colour)
     assert seen and all(colours == {STATUS_COLOURS[s]} for s, colours in seen.items())

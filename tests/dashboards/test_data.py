@@ -77,7 +77,7 @@ def report(slug: str, code: str, state: str, updates: dict | None = None, *, sub
 def statuses(strategy, code, **filters) -> dict[str, str]:
     """{activity code: status} as of a period."""
     frame = data.activity_statuses(strategy, period(code), **filters)
-    return dict(zip(frame["code"], frame["status"]))
+    return dict(zip(frame["code"], frame["status"], strict=False))
 
 
 # --- statuses as of a period --------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_body_activities_are_the_body_s_activities_with_their_status(plan):
     report("wg-b", "2026-Q1", "accepted", {A1: "at_risk", B1: "completed"})
     frame = data.body_activities(body("wg-b"), period("2026-Q2"))
     assert list(frame.columns) == list(data.STATUS_COLUMNS)
-    assert list(zip(frame["code"], frame["status"])) == [(A1, "at_risk"), (B1, "completed")]
+    assert list(zip(frame["code"], frame["status"], strict=False)) == [(A1, "at_risk"), (B1, "completed")]
 
 
 # --- counts -------------------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def test_status_over_time_agrees_with_the_statuses_of_each_period_on_random_repo
 def test_status_over_time_filters_like_activity_statuses(plan):
     report("wg-b", "2026-Q1", "accepted", {A1: "on_track", B1: "at_risk"})
     over = data.status_over_time(plan, [period("2026-Q1")], pillar=2, body="wg-b")
-    assert dict(zip(over["status"], over["count"])) == {"planned": 0, "on_track": 0, "at_risk": 1, "delayed": 0,
+    assert dict(zip(over["status"], over["count"], strict=False)) == {"planned": 0, "on_track": 0, "at_risk": 1, "delayed": 0,
                                                         "completed": 0, "discontinued": 0}
 
 
@@ -334,7 +334,7 @@ def test_at_risk_lists_activities_at_risk_or_delayed_with_their_latest_challenge
     ]
     # As of the first quarter, B2 was at risk and A3's challenges were the first ones.
     earlier = data.at_risk(plan, period("2026-Q1"))
-    assert list(zip(earlier["code"], earlier["challenges"])) == [(A1, "No venue."), (A3, "Old news."),
+    assert list(zip(earlier["code"], earlier["challenges"], strict=False)) == [(A1, "No venue."), (A3, "Old news."),
                                                                   (B2, "Funding.")]
 
 
@@ -411,12 +411,12 @@ def test_plan_tree_of_the_real_plan_has_unique_ids_and_every_parent(seeded):
     assert tree["id"].is_unique
     assert set(tree["parent"]) - {""} <= set(tree["id"])
     assert tree["level"].value_counts().to_dict() == {"activity": 50, "output": 20, "outcome": 11, "pillar": 4}
-    parents = dict(zip(tree["id"], tree["parent"]))
+    parents = dict(zip(tree["id"], tree["parent"], strict=False))
     # Where the printed codes disagree with the tree, ids follow the codes and parents follow the tree.
     assert parents["output:2.3.3"] == "outcome:2.2"
     assert parents["activity:2.3.2.1"] == "output:2.2.2"
     assert parents["outcome:2.2"] == "pillar:2" and parents["pillar:2"] == ""
-    labels = dict(zip(tree["id"], tree["label"]))
+    labels = dict(zip(tree["id"], tree["label"], strict=False))
     assert (labels["pillar:1"], labels["outcome:1.1"], labels["output:1.1.1"], labels["activity:1.1.1.1"]) == (
         "P1", "1.1", "1.1.1", "1.1.1.1")
     assert list(tree["id"][:4]) == ["pillar:1", "outcome:1.1", "output:1.1.1", "activity:1.1.1.1"]
