@@ -21,6 +21,7 @@ setup: translations
 	$(FLASK) sip setup --demo
 
 run: setup
+	$(FLASK) sip formats
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: setup

@@ -33,6 +33,8 @@ EVERYONE = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {"anonymous": 302, **dict.fromkeys(ROLES[1:], 200)}
 SECRETARIAT_READ = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 200}
 SECRETARIAT_WRITE = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 302}
+EXPORTERS = {"anonymous": 302, **dict.fromkeys(["viewer", "wg_member", "other_lead", "wg_lead"], 403), "sag": 200,
+             "secretariat": 200}
 
 # (endpoint, method, path, form data, expected status per role); {target}, {membership} and {body} are filled in.
 MATRIX = [
@@ -93,6 +95,12 @@ MATRIX = [
     ("dashboards.glm", "GET", "/dashboards/glm", None, SIGNED_IN),
     ("dashboards.body", "GET", "/dashboards/bodies/wg-training", None, SIGNED_IN),
     ("dashboards_assets.plotly", "GET", f"/assets/plotly-{plotly_js_version()}.min.js", None, EVERYONE),
+    ("exports.index", "GET", "/exports", None, EXPORTERS),
+    ("exports.glm_pdf", "GET", "/exports/glm.pdf?period=2026-Q4&lang=fr", None, EXPORTERS),
+    ("exports.glm_pptx", "GET", "/exports/glm.pptx?period=2026-Q4&lang=fr", None, EXPORTERS),
+    ("exports.sip_xlsx", "GET", "/exports/sip.xlsx?period=2026-Q4&lang=fr", None, EXPORTERS),
+    ("exports.activities_csv", "GET", "/exports/activities.csv?period=2026-Q4&lang=fr", None, EXPORTERS),
+    ("exports.updates_csv", "GET", "/exports/updates.csv?period=2026-Q4&lang=fr", None, EXPORTERS),
     ("admin.organisations", "GET", "/admin/organisations", None, SECRETARIAT_READ),
     ("admin.organisations", "POST", "/admin/organisations", {"name": "New NGO", "kind": "partner", "type": "NNGO"},
      SECRETARIAT_WRITE),

@@ -49,7 +49,6 @@ def register(app) -> None:
     app.add_template_global(can_administer)
     app.add_template_global(can_export)
     # TODO(session 2): drop once exports and governance land
-    app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")
     app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
     app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")
     app.add_template_global(REPORT_STATES, "REPORT_STATES")

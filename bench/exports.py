@@ -1,0 +1,126 @@
+"""Benchmark the report pack: how long each format takes to build and how big it is, through the test client.
+
+`measure(app, label, repeat)` is what bench/run.py calls on a loaded data set. Run by hand, it loads the real plan
+with the demo reports and the synthetic plan (default ×100) as bench/run.py does, and prints a Markdown table:
+`.venv/bin/python bench/exports.py [--scale 100] [--repeat 5] [--formats pdf,xlsx]`.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script, bench/ is on the path but the project is not
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+
+from sip.accounts.models import User  # noqa: E402
+from sip.accounts.passwords import hash_password  # noqa: E402
+from sip.extensions import db  # noqa: E402
+
+EXPORTER_EMAIL = "bench.exporter@example.org"
+EXPORTER_PASSWORD = "bench exporter: correct horse battery staple"
+# (format, address): every file of the pack, for the default quarter (the latest GLM's with an accepted report).
+DOWNLOADS = [
+    ("pdf", "/exports/glm.pdf"),
+    ("pptx", "/exports/glm.pptx"),
+    ("xlsx", "/exports/sip.xlsx"),
+    ("activities_csv", "/exports/activities.csv"),
+    ("updates_csv", "/exports/updates.csv"),
+]
+
+
+def exporter_client(app):
+    """A test client signed in as someone who may export (an administrator, created once per database)."""
+    with app.app_context():
+        if db.session.scalar(select(User).where(User.email == EXPORTER_EMAIL)) is None:
+            db.session.add(User(email=EXPORTER_EMAIL, name="Bench exporter", language="en", is_admin=True,
+                                password_hash=hash_password(EXPORTER_PASSWORD)))
+            db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    response = client.post("/login", data={"email": EXPORTER_EMAIL, "password": EXPORTER_PASSWORD})
+    if response.status_code != 302:
+        raise SystemExit(f"signing in answered {response.status_code}, not 302; nothing measured")
+    return client
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    """p50 and p95 of the timings (the value itself when there is one)."""
+    if len(timings) == 1:
+        return timings[0], timings[0]
+    cuts = statistics.quantiles(timings, n=100, method="inclusive")
+    return cuts[49], cuts[94]
+
+
+def measure(app, label: str, repeat: int, formats: list[str] | None = None, warmup: bool = True) -> list[dict]:
+    """Build each format `repeat` times (after one untimed build unless `warmup` is False: on a large plan the
+    PDF takes minutes); a row per format: format, data set, p50 ms, p95 ms, bytes."""
+    client = exporter_client(app)
+    rows = []
+    for name, path in DOWNLOADS:
+        if formats and name not in formats:
+            continue
+        url = f"{path}?lang=en"
+        if warmup:
+            client.get(url)  # imports, first queries
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}, not 200; nothing measured")
+        p50, p95 = percentiles(timings)
+        rows.append({"format": name, "data set": label, "p50 ms": round(p50, 1), "p95 ms": round(p95, 1),
+                     "bytes": len(response.data)})
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| format | data set | p50 ms | p95 ms | bytes |", "| --- | --- | ---: | ---: | ---: |"]
+    lines += [f"| {r['format']} | {r['data set']} | {r['p50 ms']:.0f} | {r['p95 ms']:.0f} | {r['bytes']:,} |"
+              for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load the real and the synthetic data sets as bench/run.py does, measure every format, print the table."""
+    import run as bench_run  # bench/run.py, beside this file
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100, help="synthetic plan = SCALE × 50 activities (default 100)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed builds per format (default 5)")
+    parser.add_argument("--synthetic-repeat", type=int, default=1, help="timed builds per format on the synthetic plan")
+    parser.add_argument("--formats", help="comma-separated formats to measure (default: all)")
+    options = parser.parse_args(argv)
+    formats = options.formats.split(",") if options.formats else None
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sip-bench-exports-") as tmp:
+        synthetic = (f"synthetic ×{options.scale}", lambda: bench_run.synthetic_loader(options.scale),
+                     options.synthetic_repeat)
+        for name, loader, repeat in (("real", bench_run.real_loader, options.repeat), synthetic):
+            app = bench_run.fresh_app(f"sqlite:///{tmp}/{name.split()[0]}.sqlite")
+            started = time.perf_counter()
+            with app.app_context():
+                loader()
+                activities = db.session.scalar(select(db.func.count()).select_from(bench_run.Activity))
+                db.session.remove()
+            label = f"{name}, {activities} activities, SQLite"
+            print(f"{label}: loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            rows += measure(app, label, repeat, formats, warmup=name == "real")
+            print(table(rows), file=sys.stderr)
+            with app.app_context():
+                db.engine.dispose()
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,449 @@
+"""The report pack's content: everything the PDF, the slides, the workbook and the CSV files say, read once.
+
+The statuses, counts, trend, compliance, risks, changes and summaries come from `sip.dashboards.data` (the same
+frames as the dashboards, accepted reports only). What the dashboards do not need is read here, in a constant
+number of queries: the plan's texts, the responsible bodies, the latest accepted update of each activity and, for
+the workbook and the CSV files, the history of accepted updates. Nothing personal is read: no person's name,
+e-mail or phone, no reviewer or submitter; free text written by the groups has e-mail addresses and phone
+numbers masked. Build a pack inside `force_locale(lang)`: its labels are in that language.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+import pandas as pd
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select
+
+from sip.bodies.models import Body
+from sip.core.i18n import pick
+from sip.dashboards import data
+from sip.dashboards.colours import COMPLIANCE_STATES, STATUS_ORDER
+from sip.dashboards.views import CHANGE_LABELS, COMPLIANCE_LABELS, Periods, chart_labels, key_figures
+from sip.extensions import db
+from sip.plan.models import ROLES, STATUSES, Activity, Outcome, Output, Pillar, Responsibility, Strategy
+from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
+
+LANGUAGES = ("fr", "en")
+# How many quarters the charts and tables of the PDF and the slides show (the chosen one and those before).
+WINDOW = 8
+
+# A person's e-mail address or international phone number written into a report's free text is masked.
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PHONE = re.compile(r"(?<![\w+])\+\d[\d ().-]{6,}\d")
+
+
+def redact(text: str | None) -> str:
+    """Free text without e-mail addresses or phone numbers (exports carry no personal contact data)."""
+    if not text:
+        return ""
+    return PHONE.sub("[…]", EMAIL.sub("[…]", str(text))).strip()
+
+
+def status_label(status: str) -> str:
+    """A status in the pack's language."""
+    return str(STATUSES.get(status, status or ""))
+
+
+def light(colour: str) -> str:
+    """A colour ("#e69f00") mixed with three parts of white ("F9E7BF"), so that black text on it stays readable."""
+    colour = colour.lstrip("#")
+    channels = [int(colour[i:i + 2], 16) for i in (0, 2, 4)]
+    return "".join(f"{(c + 3 * 255) // 4:02X}" for c in channels)
+
+
+# --- the pieces of a pack ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Update:
+    """An accepted update of an activity, as the exports show it."""
+
+    activity_id: int
+    period: str
+    body: str
+    status: str
+    progress: int | None
+    achievements: str
+    challenges: str
+    next_steps: str
+    support_needed: str
+    evidence_links: str
+    no_progress: bool
+    reported_on: date | None
+
+
+@dataclass
+class ActivityItem:
+    """An activity in a pillar's section: its text, bodies, status as of the period and latest accepted update."""
+
+    id: int
+    code: str
+    text: str
+    status: str
+    bodies: list[tuple[str, str]]  # (body name, role label)
+    update: Update | None = None
+
+    @property
+    def bodies_text(self) -> str:
+        """The responsible bodies in one line: "Training WG (lead); SAG (participant)"."""
+        return "; ".join(f"{name} ({role})" for name, role in self.bodies)
+
+
+@dataclass
+class OutputItem:
+    """An output with its activities."""
+
+    code: str
+    text: str
+    activities: list[ActivityItem] = field(default_factory=list)
+
+
+@dataclass
+class OutcomeItem:
+    """An outcome with its outputs."""
+
+    code: str
+    text: str
+    outputs: list[OutputItem] = field(default_factory=list)
+
+
+@dataclass
+class PillarItem:
+    """A pillar's section: title, goal, status counts and its outcomes."""
+
+    number: int
+    title: str
+    goal: str
+    counts: list[tuple[str, int]]
+    outcomes: list[OutcomeItem] = field(default_factory=list)
+
+    @property
+    def activities(self) -> list[ActivityItem]:
+        """Every activity of the pillar, in plan order."""
+        return [a for outcome in self.outcomes for output in outcome.outputs for a in output.activities]
+
+    @property
+    def total(self) -> int:
+        """How many activities the pillar has."""
+        return sum(count for _, count in self.counts)
+
+
+@dataclass
+class Pack:
+    """What one export says: the plan's state as of a quarter, in one language."""
+
+    lang: str
+    strategy: Strategy
+    strategy_title: str
+    period: ReportingPeriod
+    periods: Periods
+    previous: ReportingPeriod | None
+    previous_is_glm: bool
+    generated_on: date
+    statuses: pd.DataFrame
+    counts: pd.DataFrame
+    over_time: pd.DataFrame
+    compliance: pd.DataFrame  # every quarter up to the chosen one
+    at_risk: pd.DataFrame
+    changes: pd.DataFrame
+    summaries: pd.DataFrame
+    pillars: list[PillarItem]
+    body_names: dict[str, str]
+    labels: dict[str, str]
+
+    @property
+    def code(self) -> str:
+        """The chosen quarter: "2026-Q2"."""
+        return self.period.code
+
+    @property
+    def accepted(self) -> bool:
+        """True when at least one report of the chosen quarter has been accepted."""
+        return self.period.id in self.periods.accepted
+
+    @property
+    def window(self) -> list[str]:
+        """The codes of the quarters the PDF's and slides' charts show, in time order."""
+        return [p.code for p in self.periods.window(self.period, WINDOW)]
+
+    @property
+    def compliance_window(self) -> pd.DataFrame:
+        """Reporting compliance over the window only."""
+        return self.compliance[self.compliance["period"].isin(self.window)]
+
+    @property
+    def over_time_window(self) -> pd.DataFrame:
+        """Statuses quarter by quarter over the window only."""
+        return self.over_time[self.over_time["period"].isin(self.window)]
+
+    @property
+    def figures(self) -> list[tuple[str, int]]:
+        """How many activities are in each status."""
+        return key_figures(self.statuses)
+
+    @property
+    def total(self) -> int:
+        """How many activities the plan has (retired ones left out)."""
+        return len(self.statuses)
+
+    @property
+    def title(self) -> str:
+        """The report's title: the GLM it feeds, or the quarter."""
+        if self.period.glm and self.period.glm_name:
+            return _("Progress report for the %(glm)s", glm=self.period.glm_name)
+        if self.period.glm:
+            return _("Progress report for the GLM, %(period)s", period=self.code)
+        return _("Progress report, %(period)s", period=self.code)
+
+    @property
+    def text_column(self) -> str:
+        """The frames' column of activity text in the pack's language."""
+        return f"text_{self.lang}"
+
+    def change_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, label, how many) of the changes since the last GLM."""
+        counts = self.changes["change"].value_counts() if not self.changes.empty else {}
+        return [(kind, str(label), int(counts.get(kind, 0))) for kind, label in CHANGE_LABELS.items()]
+
+    def changes_of(self, kind: str) -> list[dict]:
+        """The changes of one kind, in plan order: code, text, before, after."""
+        rows = self.changes[self.changes["change"] == kind] if not self.changes.empty else self.changes
+        return [{"code": r["code"], "text": r[self.text_column], "before": r["before"], "after": r["after"]}
+                for r in rows.to_dict("records")]
+
+    def delivery(self) -> list[tuple[str, str, int]]:
+        """(state, label, how many groups) of the chosen quarter's reporting."""
+        frame = self.compliance[self.compliance["period"] == self.code]
+        counts = frame["state"].value_counts()
+        return [(state, str(COMPLIANCE_LABELS.get(state, state)), int(counts.get(state, 0)))
+                for state in COMPLIANCE_STATES if state != "not_open" and counts.get(state, 0)]
+
+    def groups(self) -> int:
+        """How many groups were expected to report for the chosen quarter."""
+        return int((self.compliance["period"] == self.code).sum())
+
+    def risks(self) -> list[dict]:
+        """The activities at risk or delayed: code, text, status, bodies (names), challenges, support, quarter."""
+        rows = []
+        for row in self.at_risk.to_dict("records"):
+            rows.append({
+                "code": row["code"], "text": row[self.text_column], "status": row["status"],
+                "bodies": ", ".join(self.body_names.get(s, s) for s in row["bodies"].split(",") if s),
+                "challenges": redact(row["challenges"]), "support": redact(row["support_needed"]),
+                "period": row["period"],
+            })
+        return rows
+
+    def group_summaries(self) -> list[dict]:
+        """Each group's summary of the chosen quarter: name, summary, day submitted."""
+        rows = []
+        for row in self.summaries.to_dict("records"):
+            at = row["submitted_at"]
+            rows.append({"slug": row["body"], "name": row[f"body_name_{self.lang}"], "summary": redact(row["summary"]),
+                         "submitted_on": at.date() if at is not None and not pd.isna(at) else None})
+        return rows
+
+    def trend_rows(self) -> list[tuple[str, list[int]]]:
+        """(quarter, how many activities in each status) over the window, in time order."""
+        frame = self.over_time_window
+        counts = {(p, s): int(c) for p, s, c in zip(frame["period"], frame["status"], frame["count"], strict=False)}
+        return [(period, [counts.get((period, status), 0) for status in STATUS_ORDER]) for period in self.window]
+
+    def compliance_names(self) -> dict[str, str]:
+        """The reporting bodies' full names in the pack's language, by slug, in the compliance frame's order."""
+        return dict(zip(self.compliance["body"], self.compliance[f"body_name_{self.lang}"], strict=False))
+
+    def compliance_rows(self, periods: list[str]) -> list[tuple[str, list[str]]]:
+        """(body name, its compliance state in each of the periods) for each reporting body."""
+        frame = self.compliance
+        states = {(b, p): s for b, p, s in zip(frame["body"], frame["period"], frame["state"], strict=False)}
+        return [(name, [states.get((slug, period), "") for period in periods])
+                for slug, name in self.compliance_names().items()]
+
+    def achievements(self, pillar: PillarItem, limit: int | None = None) -> list[tuple[str, str]]:
+        """(code, text) of what the pillar's activities achieved in the chosen quarter, completed ones first."""
+        found = [a for a in pillar.activities
+                 if a.update and a.update.period == self.code and a.update.achievements and not a.update.no_progress]
+        found.sort(key=lambda a: a.status != "completed")  # stable: plan order within each group
+        return [(a.code, a.update.achievements) for a in found[:limit]]
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+def default_period(periods: Periods, today: date) -> ReportingPeriod | None:
+    """The quarter an export shows by default: the latest GLM quarter with an accepted report, else the dashboards'."""
+    glms = [p for p in periods.all if p.glm and p.id in periods.accepted]
+    return glms[-1] if glms else periods.default(today)
+
+
+def _rank(period) -> object:
+    """SQL expression ordering periods in time (2026-Q4 → 20264)."""
+    return period.year * 10 + period.quarter
+
+
+def _day(moment: datetime | None) -> date | None:
+    """The UTC day of a stored time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.date()
+
+
+def _update(row, period_code: str) -> Update:
+    """An Update from a row of accepted updates."""
+    return Update(
+        activity_id=row.activity_id, period=period_code, body=row.slug, status=row.status or "",
+        progress=row.progress_pct, achievements=redact(row.achievements), challenges=redact(row.challenges),
+        next_steps=redact(row.next_steps), support_needed=redact(row.support_needed),
+        evidence_links=_links(row.evidence_links), no_progress=bool(row.no_progress),
+        reported_on=_day(row.submitted_at),
+    )
+
+
+def _links(text: str | None) -> str:
+    """Evidence links that are web addresses, one a line (anything else, such as an e-mail, is left out)."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    return "\n".join(line for line in lines if line.lower().startswith(("https://", "http://")))
+
+
+def _update_query(*conditions):
+    """Accepted updates of the strategy's quarters that meet the conditions, with their quarter and body."""
+    return (
+        select(ActivityUpdate.activity_id, ActivityUpdate.status, ActivityUpdate.progress_pct,
+               ActivityUpdate.achievements, ActivityUpdate.challenges, ActivityUpdate.next_steps,
+               ActivityUpdate.support_needed, ActivityUpdate.evidence_links, ActivityUpdate.no_progress,
+               GroupReport.submitted_at, Body.slug, ReportingPeriod.year, ReportingPeriod.quarter)
+        .join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
+        .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
+        .join(Body, GroupReport.body_id == Body.id)
+        .where(GroupReport.state == "accepted", *conditions)
+    )
+
+
+def latest_updates(strategy_id: int, period: ReportingPeriod) -> dict[int, Update]:
+    """Each activity's latest accepted update as of the period: the one that sets its status, as in
+    `sip.dashboards.data` (newest quarter first, then the report accepted last; updates without a status skipped).
+    One query."""
+    rank = _rank(ReportingPeriod)
+    ranked = (
+        select(ActivityUpdate.id.label("update_id"),
+               func.row_number().over(partition_by=ActivityUpdate.activity_id,
+                                      order_by=(rank.desc(), GroupReport.reviewed_at.desc().nulls_last(),
+                                                ActivityUpdate.id.desc())).label("n"))
+        .join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
+        .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
+        .where(ReportingPeriod.strategy_id == strategy_id, GroupReport.state == "accepted",
+               rank <= period.year * 10 + period.quarter,
+               and_(ActivityUpdate.status.is_not(None), ActivityUpdate.status != ""))
+        .subquery("ranked")
+    )
+    query = _update_query().join(ranked, and_(ranked.c.update_id == ActivityUpdate.id, ranked.c.n == 1))
+    return {row.activity_id: _update(row, f"{row.year}-Q{row.quarter}") for row in db.session.execute(query)}
+
+
+def update_history(pack: Pack) -> list[tuple[ActivityItem, Update]]:
+    """Every accepted update up to the pack's quarter: quarter by quarter, in plan order, one per activity and
+    reporting group (two groups responsible for an activity each report on it). One query."""
+    activities = {a.id: a for pillar in pack.pillars for a in pillar.activities}
+    order = {activity_id: i for i, activity_id in enumerate(activities)}
+    query = _update_query(ReportingPeriod.strategy_id == pack.strategy.id,
+                          _rank(ReportingPeriod) <= pack.period.year * 10 + pack.period.quarter)
+    rows = [(activities[row.activity_id], _update(row, f"{row.year}-Q{row.quarter}"))
+            for row in db.session.execute(query)
+            if row.activity_id in activities]  # retired activities are left out, as everywhere
+    rows.sort(key=lambda pair: (pair[1].period, order[pair[0].id], pair[1].body))
+    return rows
+
+
+def _responsibilities(strategy_id: int, lang: str) -> dict[int, list[tuple[str, str]]]:
+    """(body name, role label) of each activity's responsible bodies, in their order (one query)."""
+    rows = db.session.execute(
+        select(Responsibility.activity_id, Body.slug, Body.name, Body.short_name, Responsibility.role)
+        .join(Body, Responsibility.body_id == Body.id)
+        .join(Activity, Responsibility.activity_id == Activity.id)
+        .where(Activity.strategy_id == strategy_id)
+        .order_by(Responsibility.activity_id, Responsibility.position, Responsibility.id)
+    ).all()
+    found: dict[int, list[tuple[str, str]]] = {}
+    for activity_id, slug, name, short_name, role in rows:
+        found.setdefault(activity_id, []).append((pick(short_name or name, lang) or slug,
+                                                  str(ROLES.get(role, role))))
+    return found
+
+
+def _plan_texts(strategy_id: int, lang: str) -> tuple[dict, dict, dict]:
+    """Pillars (number → (title, goal)), outcomes and outputs ((pillar, codes…) → text) in the language (two
+    queries)."""
+    pillars = {number: (pick(title, lang), pick(goal, lang)) for number, title, goal in db.session.execute(
+        select(Pillar.number, Pillar.title, Pillar.goal).where(Pillar.strategy_id == strategy_id))}
+    outcomes, outputs = {}, {}
+    for number, outcome_code, outcome_text, output_code, output_text in db.session.execute(
+        select(Pillar.number, Outcome.code, Outcome.text, Output.code, Output.text)
+        .join(Outcome, Outcome.pillar_id == Pillar.id)
+        .join(Output, Output.outcome_id == Outcome.id)
+        .where(Pillar.strategy_id == strategy_id)
+    ):
+        outcomes[(number, outcome_code)] = pick(outcome_text, lang)
+        outputs[(number, outcome_code, output_code)] = pick(output_text, lang)
+    return pillars, outcomes, outputs
+
+
+def _pillars(strategy_id: int, statuses: pd.DataFrame, counts: pd.DataFrame, lang: str,
+             latest: dict[int, Update]) -> list[PillarItem]:
+    """The plan as sections: pillar → outcome → output → activity, in plan order (the statuses' order)."""
+    texts, outcome_texts, output_texts = _plan_texts(strategy_id, lang)
+    bodies = _responsibilities(strategy_id, lang)
+    pillars: dict[int, PillarItem] = {}
+    for row in statuses.to_dict("records"):
+        number = int(row["pillar"])
+        if number not in pillars:
+            title, goal = texts.get(number, ("", ""))
+            of_pillar = counts[counts["pillar"] == number]
+            pillars[number] = PillarItem(number, title, goal,
+                                         [(s, int(c)) for s, c in zip(of_pillar["status"], of_pillar["count"], strict=False)])
+        pillar = pillars[number]
+        if not pillar.outcomes or pillar.outcomes[-1].code != row["outcome"]:
+            pillar.outcomes.append(OutcomeItem(row["outcome"], outcome_texts.get((number, row["outcome"]), "")))
+        outcome = pillar.outcomes[-1]
+        if not outcome.outputs or outcome.outputs[-1].code != row["output"]:
+            outcome.outputs.append(OutputItem(row["output"],
+                                              output_texts.get((number, row["outcome"], row["output"]), "")))
+        activity_id = int(row["activity_id"])
+        outcome.outputs[-1].activities.append(ActivityItem(
+            activity_id, row["code"], row[f"text_{lang}"], row["status"], bodies.get(activity_id, []),
+            latest.get(activity_id)))
+    return list(pillars.values())
+
+
+def build_pack(strategy: Strategy, period: ReportingPeriod, lang: str, today: date | None = None,
+               periods: Periods | None = None) -> Pack:
+    """Read everything an export of the quarter says, in the language (call inside `force_locale(lang)`)."""
+    today = today or date.today()
+    periods = periods or Periods.of(strategy)
+    upto = periods.all[:periods.all.index(period) + 1]
+    previous, previous_is_glm = periods.previous_glm(period)
+    statuses = data.activity_statuses(strategy, period)
+    counts = data.status_counts(statuses)
+    compliance = data.compliance(strategy, upto, today)
+    return Pack(
+        lang=lang, strategy=strategy, strategy_title=pick(strategy.title, lang), period=period, periods=periods,
+        previous=previous, previous_is_glm=previous_is_glm, generated_on=today,
+        statuses=statuses, counts=counts,
+        over_time=data.status_over_time(strategy, upto),
+        compliance=compliance,
+        at_risk=data.at_risk(strategy, period),
+        changes=data.changes_between(strategy, period, previous),
+        summaries=data.group_summaries(strategy, period),
+        pillars=_pillars(strategy.id, statuses, counts, lang, latest_updates(strategy.id, period)),
+        body_names=_body_names(lang),
+        labels=chart_labels(),
+    )
+
+
+def _body_names(lang: str) -> dict[str, str]:
+    """The short name of every body in the language, by slug (one query)."""
+    return {slug: pick(short_name or name, lang) or slug
+            for slug, name, short_name in db.session.execute(select(Body.slug, Body.name, Body.short_name))}

@@ -1,0 +1,105 @@
+"""The dashboards' charts for the report pack: the same `sip.dashboards.charts` figures, drawn as SVG by kaleido.
+
+kaleido drives a headless Chromium (the system one, never a download): it is started once per export and draws
+every figure in the same session, so a PDF pays the browser's start-up once. When no Chromium is there, or it
+fails, `render_svgs` raises ChartsUnavailable and the PDF is made without chart images, saying so.
+"""
+import asyncio
+import logging
+import threading
+
+import plotly.graph_objects as go
+
+from sip.dashboards import charts, data
+from sip.exports.availability import chromium_executable, chromium_path
+from sip.exports.content import Pack
+
+log = logging.getLogger(__name__)
+
+# The PDF's text column is 174 mm wide; figures drawn this many CSS pixels wide are shown at about 85 % of their
+# size, so the charts' 13 px text prints at about 8 pt.
+WIDTH = 760
+SUNBURST_SIZE = 720
+RENDER_TIMEOUT = 60  # seconds for one figure
+
+
+class ChartsUnavailable(RuntimeError):
+    """The charts could not be drawn (no Chromium, or it failed); the message says why."""
+
+
+def build_figures(pack: Pack, titles: dict[str, str]) -> dict[str, go.Figure]:
+    """The dashboards' figures for the pack's quarter (status by pillar, trend, compliance, the plan), titled.
+
+    Only the figures that have something to draw are given (an empty plan draws nothing). One query (the plan's
+    order for the picture of the plan).
+    """
+    figures: dict[str, go.Figure] = {}
+    if pack.statuses.empty:
+        return figures
+    labels = pack.labels
+    figures["status-by-pillar"] = charts.status_by_pillar(pack.counts, labels, titles["status-by-pillar"])
+    figures["status-over-time"] = charts.status_trend(pack.over_time_window, labels, titles["status-over-time"])
+    if not pack.compliance_window.empty:
+        figures["compliance"] = charts.compliance_grid(pack.compliance_window, labels, titles["compliance"],
+                                                       pack.compliance_names())
+    figures["plan"] = charts.plan_sunburst(data.plan_tree(pack.statuses, pack.strategy), labels, titles["plan"])
+    return figures
+
+
+def for_print(figure: go.Figure) -> tuple[go.Figure, dict]:
+    """The figure as printed: no title inside (the report's caption names it), a fixed size; and kaleido's options."""
+    figure.update_layout(title={"text": ""}, margin={"t": 40})
+    width = SUNBURST_SIZE if any(trace.type == "sunburst" for trace in figure.data) else WIDTH
+    height = figure.layout.height or 400
+    if width == SUNBURST_SIZE:
+        height = SUNBURST_SIZE
+        figure.update_layout(height=height)
+    return figure, {"format": "svg", "width": width, "height": height}
+
+
+async def _render(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
+    """Draw every figure in one Chromium session."""
+    import kaleido
+
+    drawn = {}
+    async with kaleido.Kaleido(path=path, n=1, mathjax=False, timeout=RENDER_TIMEOUT) as renderer:
+        for name, (figure, options) in jobs.items():
+            drawn[name] = (await renderer.calc_fig(figure, opts=options)).decode("utf-8")
+    return drawn
+
+
+def _run(coroutine):
+    """Run a coroutine to its end, in a thread of its own when this thread already runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    result: dict = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # noqa: BLE001  handed to the caller's thread, which raises it
+            result["error"] = error
+
+    worker = threading.Thread(target=target, name="sip-export-charts")
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
+def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
+    """Each figure as SVG text, drawn by kaleido with the system Chromium; ChartsUnavailable when it cannot be."""
+    if not figures:
+        return {}
+    path = chromium_executable()
+    if path is None:
+        raise ChartsUnavailable(f"no Chromium at {chromium_path()}")
+    jobs = {name: for_print(figure) for name, figure in figures.items()}
+    try:
+        return _run(_render(path, jobs))
+    except Exception as error:  # a browser that fails to start or to draw must not stop the report
+        log.warning("export charts could not be drawn with %s: %s", path, type(error).__name__)
+        raise ChartsUnavailable(f"{type(error).__name__}: {error}".splitlines()[0][:300]) from error

@@ -1,0 +1,69 @@
+"""The GLM report as a PDF: the pack rendered by a Jinja template and WeasyPrint (A4, print CSS, page numbers).
+
+The charts are the dashboards' figures drawn as SVG by kaleido. Without a Chromium (or when it fails) the PDF is
+still made, with a boxed note in place of each chart: every chart's figures are also given as a table, so the
+report stays complete and says plainly what is missing and what to install.
+"""
+import base64
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from sip.config import ROOT
+from sip.dashboards.colours import COMPLIANCE_COLOURS
+from sip.dashboards.views import COMPLIANCE_LABELS
+from sip.exports.availability import chromium_problem
+from sip.exports.content import Pack, light
+from sip.exports.figures import ChartsUnavailable, build_figures, render_svgs
+
+STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
+
+
+def chart_titles(pack: Pack) -> dict[str, str]:
+    """The charts' captions, as the dashboards title them."""
+    window = pack.window
+    span = {"first": window[0], "last": window[-1]}
+    return {
+        "status-by-pillar": _("Activities by status and pillar, %(scope)s", scope=pack.code),
+        "status-over-time": _("Statuses over the quarters, %(first)s to %(last)s", **span),
+        "compliance": _("Reporting: who delivered on time, %(first)s to %(last)s", **span),
+        "plan": _("The plan as one picture, %(scope)s", scope=pack.code),
+    }
+
+
+def data_uri(svg: str) -> str:
+    """An SVG as a data: address for an <img> (WeasyPrint fetches nothing else)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def charts_for(pack: Pack, titles: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Each chart as an image address, and a note saying why there are none when they could not be drawn."""
+    figures = build_figures(pack, titles)
+    try:
+        return {name: data_uri(svg) for name, svg in render_svgs(figures).items()}, ""
+    except ChartsUnavailable:
+        problem = chromium_problem()
+        install = problem.install if problem else _("Check that the server's Chromium starts (see the server log).")
+        return {}, _("The charts could not be drawn on this server: %(install)s Their figures are given in the "
+                     "tables.", install=install)
+
+
+def render_html(pack: Pack) -> str:
+    """The report as HTML for WeasyPrint (also handy to look at in a browser)."""
+    titles = chart_titles(pack)
+    images, charts_note = charts_for(pack, titles)
+    fills = {state: f"#{light(colour)}" for state, colour in COMPLIANCE_COLOURS.items()}
+    return render_template("exports/report.html", pack=pack, titles=titles, images=images, charts_note=charts_note,
+                           COMPLIANCE_LABELS=COMPLIANCE_LABELS, compliance_fills=fills)
+
+
+def render_pdf(pack: Pack) -> bytes:
+    """The report as PDF bytes."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    html = render_html(pack)
+    # Only data: addresses are fetched (the chart images): the report never reaches the network or the disk.
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    document = HTML(string=html, base_url=str(ROOT), url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[CSS(string=STYLESHEET.read_text(encoding="utf-8"), url_fetcher=fetcher)])

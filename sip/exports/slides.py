@@ -1,0 +1,349 @@
+"""The GLM deck as PowerPoint (python-pptx): title, key figures, the trend, one slide per pillar, risks, compliance.
+
+Charts are native PowerPoint charts (their figures live in the deck, so they can still be edited in the room),
+coloured like the dashboards. Every label is in the pack's language (build it inside `force_locale`).
+"""
+import io
+from datetime import datetime, time, timezone
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from sip.dashboards.colours import COMPLIANCE_COLOURS, STATUS_COLOURS, STATUS_ORDER
+from sip.dashboards.views import COMPLIANCE_LABELS
+from sip.exports.content import Pack, PillarItem, status_label
+
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
+MARGIN = Inches(0.6)
+ACCENT = RGBColor(0x00, 0x55, 0x7F)
+INK = RGBColor(0x1D, 0x23, 0x2B)
+MUTED = RGBColor(0x5A, 0x64, 0x70)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+PALE = RGBColor(0xD9, 0xE8, 0xF0)
+TITLE_SLIDE, TITLE_ONLY = 0, 5  # layouts of python-pptx's default template
+RISK_ROWS = 7  # risks listed on the risks slide; the others are counted, the PDF lists them all
+COMPLIANCE_QUARTERS = 4
+ACHIEVEMENTS = 5
+
+
+def _labelled(label: str, value) -> str:
+    """ "Label: value", as each language writes it (French puts a space before the colon)."""
+    return _("%(label)s: %(value)s", label=label, value=value)
+
+
+def _rgb(colour: str) -> RGBColor:
+    return RGBColor.from_string(colour.lstrip("#").upper())
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut at a word before `limit` characters, with an ellipsis when cut."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+# --- pieces -----------------------------------------------------------------------------------------------------
+
+
+def _title(slide, text: str) -> None:
+    """The slide's title in its placeholder (so that outlines and screen readers find it), placed for 16:9."""
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = MARGIN, Inches(0.35), WIDTH - 2 * MARGIN, Inches(0.9)
+    title.text = text
+    frame = title.text_frame
+    frame.vertical_anchor = MSO_ANCHOR.MIDDLE
+    frame.word_wrap = True
+    size = 28 if len(text) <= 55 else 24 if len(text) <= 70 else 20  # long titles (French ones) stay on one line
+    for paragraph in frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.LEFT
+        for run in paragraph.runs:
+            run.font.size, run.font.bold, run.font.color.rgb = Pt(size), True, ACCENT
+
+
+def _text(slide, left, top, width, height, lines: list[tuple[str, int, bool, RGBColor]], bullets: bool = False):
+    """A text box of (text, size, bold, colour) paragraphs, wrapped."""
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, (text, size, bold, colour) in enumerate(lines):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        run = paragraph.add_run()
+        run.text = ("• " if bullets else "") + text
+        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, colour
+        paragraph.space_after = Pt(6)
+    return box
+
+
+def _footer(slide, pack: Pack, number: int) -> None:
+    """Plan, quarter and slide number at the foot of the slide."""
+    text = f"{pack.strategy_title} · {pack.code} · {number}"
+    _text(slide, MARGIN, HEIGHT - Inches(0.5), WIDTH - 2 * MARGIN, Inches(0.3), [(text, 10, False, MUTED)])
+
+
+def _stacked_chart(slide, left, top, width, height, categories: list[str], series: list[tuple[str, str, list[int]]],
+                   horizontal: bool):
+    """A native stacked bar (or column) chart: one series per status, coloured as the dashboards colour it."""
+    chart_data = CategoryChartData()
+    chart_data.categories = categories
+    for _status, name, values in series:
+        chart_data.add_series(name, values)
+    kind = XL_CHART_TYPE.BAR_STACKED if horizontal else XL_CHART_TYPE.COLUMN_STACKED
+    chart = slide.shapes.add_chart(kind, left, top, width, height, chart_data).chart
+    chart.has_title = False
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.TOP
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(11)
+    plot = chart.plots[0]
+    plot.gap_width, plot.overlap = 50, 100
+    plot.has_data_labels = True
+    labels = plot.data_labels
+    labels.number_format, labels.number_format_is_linked = '0;-0;;@', False  # zeros are not written
+    labels.font.size, labels.font.color.rgb = Pt(10), WHITE
+    for chart_series, (status, _name, _values) in zip(chart.series, series, strict=False):
+        chart_series.format.fill.solid()
+        chart_series.format.fill.fore_color.rgb = _rgb(STATUS_COLOURS[status])
+    chart.category_axis.tick_labels.font.size = Pt(11)
+    chart.value_axis.tick_labels.font.size = Pt(10)
+    chart.value_axis.has_major_gridlines = True
+    chart.value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xE4, 0xE8, 0xEC)
+    if horizontal:
+        chart.category_axis.reverse_order = True  # the first category on top, as read
+    return chart
+
+
+def _statuses_used(pack: Pack) -> list[str]:
+    """The statuses that at least one activity has (the others would only crowd the legends)."""
+    used = [status for status, count in pack.figures if count]
+    return used or list(STATUS_ORDER)
+
+
+def _table(slide, left, top, width, rows: list[list[str]], widths: list[float], size: int = 11):
+    """A native table, the first row as its header; returns the table."""
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, Inches(0.4) * len(rows))
+    table = shape.table
+    total = sum(widths)
+    for i, share in enumerate(widths):
+        table.columns[i].width = Emu(int(width * share / total))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            cell = table.cell(r, c)
+            cell.text = value
+            cell.margin_left = cell.margin_right = Inches(0.06)
+            for paragraph in cell.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size, run.font.bold = Pt(size), r == 0
+    return table
+
+
+# --- slides -----------------------------------------------------------------------------------------------------
+
+
+def title_slide(deck, pack: Pack) -> None:
+    """The report's title, the plan, the quarter and where the figures come from."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_SLIDE])
+    slide.background.fill.solid()
+    slide.background.fill.fore_color.rgb = ACCENT  # as the PDF's cover
+    title, subtitle = slide.shapes.title, slide.placeholders[1]
+    title.left, title.top, title.width, title.height = MARGIN, Inches(2.0), WIDTH - 2 * MARGIN, Inches(1.6)
+    subtitle.left, subtitle.top, subtitle.width, subtitle.height = MARGIN, Inches(3.8), WIDTH - 2 * MARGIN, Inches(2.2)
+    title.text = pack.title
+    for paragraph in title.text_frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.LEFT
+        for run in paragraph.runs:
+            run.font.size, run.font.bold, run.font.color.rgb = Pt(40), True, WHITE
+    lines = [pack.strategy_title,
+             _("Quarter %(period)s · exported on %(date)s", period=pack.code, date=pack.generated_on.isoformat()),
+             _("Accepted reports only: drafts and reports under review are not counted.")]
+    if not pack.accepted:
+        lines.append(_("No report for %(period)s has been accepted yet: the statuses are those of the latest accepted "
+                       "reports before it.", period=pack.code))
+    frame = subtitle.text_frame
+    frame.text = lines[0]
+    for line in lines[1:]:
+        frame.add_paragraph().text = line
+    for i, paragraph in enumerate(frame.paragraphs):
+        paragraph.alignment = PP_ALIGN.LEFT
+        for run in paragraph.runs:
+            run.font.size, run.font.color.rgb = Pt(20 if i == 0 else 16), WHITE if i == 0 else PALE
+
+
+def key_figures_slide(deck, pack: Pack) -> None:
+    """How many activities are in each status, what changed since the last GLM, who reported."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+    _title(slide, _("Key figures, %(period)s", period=pack.code))
+    box_width = (WIDTH - 2 * MARGIN - Inches(0.2) * 5) / 6
+    for i, (status, count) in enumerate(pack.figures):
+        left = MARGIN + i * (box_width + Inches(0.2))
+        shape = slide.shapes.add_shape(1, left, Inches(1.5), box_width, Inches(1.4))  # 1: rectangle
+        shape.fill.solid()
+        shape.fill.fore_color.rgb = _rgb(STATUS_COLOURS[status])
+        shape.line.fill.background()
+        frame = shape.text_frame
+        frame.text = str(count)
+        frame.add_paragraph().text = status_label(status)
+        dark = status == "at_risk"  # black on orange reads better, as on the badges
+        for i_paragraph, paragraph in enumerate(frame.paragraphs):
+            paragraph.alignment = PP_ALIGN.CENTER
+            for run in paragraph.runs:
+                run.font.size, run.font.bold = Pt(36 if i_paragraph == 0 else 14), i_paragraph == 0
+                run.font.color.rgb = INK if dark else WHITE
+    since = (_("Since %(previous)s", previous=pack.previous.code) if pack.previous
+             else _("Since the start of the plan"))
+    changes = " · ".join(_labelled(label, count) for _kind, label, count in pack.change_counts())
+    delivery = " · ".join(_labelled(label, count) for _state, label, count in pack.delivery())
+    reports = (ngettext("%(num)d group expected", "%(num)d groups expected", pack.groups())
+               + (f" · {delivery}" if delivery else ""))
+    risks = ngettext("%(num)d activity", "%(num)d activities", len(pack.at_risk))
+    lines = [
+        (_("%(total)s activities in the plan", total=pack.total), 20, True, INK),
+        (_labelled(since, changes), 16, False, INK),
+        (_labelled(_("Reports for %(period)s", period=pack.code), reports), 16, False, INK),
+        (_labelled(_("At risk or delayed"), risks), 16, False, INK),
+    ]
+    _text(slide, MARGIN, Inches(3.3), Inches(6.2), Inches(3.2), lines)
+    if pack.total:
+        used = _statuses_used(pack)
+        pillars = [_("Pillar %(number)s", number=p.number) for p in pack.pillars]
+        series = [(s, status_label(s), [dict(p.counts).get(s, 0) for p in pack.pillars]) for s in used]
+        _stacked_chart(slide, Inches(7.0), Inches(3.1), WIDTH - Inches(7.0) - MARGIN, Inches(3.7), pillars, series,
+                       horizontal=True)
+    _footer(slide, pack, len(deck.slides))
+
+
+def trend_slide(deck, pack: Pack) -> None:
+    """Statuses quarter by quarter over the window, as a native stacked column chart."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+    window = pack.window
+    _title(slide, _("Statuses over the quarters, %(first)s to %(last)s", first=window[0], last=window[-1]))
+    rows = pack.trend_rows()
+    used = _statuses_used(pack)
+    series = [(s, status_label(s), [counts[STATUS_ORDER.index(s)] for _period, counts in rows]) for s in used]
+    _stacked_chart(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.4), [p for p, _c in rows], series,
+                   horizontal=False)
+    _footer(slide, pack, len(deck.slides))
+
+
+def pillar_slide(deck, pack: Pack, pillar: PillarItem) -> None:
+    """One pillar: its statuses by outcome as a native chart, and its main achievements of the quarter."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+    _title(slide, f"{_('Pillar %(number)s', number=pillar.number)} · {pillar.title}")
+    counts = ", ".join(f"{status_label(s)} {c}" for s, c in pillar.counts if c)
+    _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.5),
+          [(_labelled(ngettext("%(num)d activity", "%(num)d activities", pillar.total), counts), 14, False, MUTED)])
+    used = _statuses_used(pack)
+    outcomes = [outcome.code for outcome in pillar.outcomes]
+    series = []
+    for status in used:
+        series.append((status, status_label(status), [
+            sum(1 for output in outcome.outputs for a in output.activities if a.status == status)
+            for outcome in pillar.outcomes]))
+    _stacked_chart(slide, MARGIN, Inches(1.8), Inches(5.6), Inches(5.0),
+                   [_("Outcome %(code)s", code=code) for code in outcomes], series, horizontal=True)
+    achieved = pack.achievements(pillar, ACHIEVEMENTS)
+    heading = (_("Main achievements in %(period)s", period=pack.code), 18, True, ACCENT)
+    if achieved:
+        items = [(f"{code}  {shorten(text, 170)}", 13, False, INK) for code, text in achieved]
+    else:
+        items = [(_("No achievement reported for this pillar in %(period)s.", period=pack.code), 14, False, MUTED)]
+    box = _text(slide, Inches(6.6), Inches(1.8), WIDTH - Inches(6.6) - MARGIN, Inches(5.0), [heading])
+    frame = box.text_frame
+    for text, size, bold, colour in items:
+        paragraph = frame.add_paragraph()
+        run = paragraph.add_run()
+        run.text = ("• " if achieved else "") + text
+        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), bold, colour
+        paragraph.space_after = Pt(8)
+    _footer(slide, pack, len(deck.slides))
+
+
+def risks_slide(deck, pack: Pack) -> None:
+    """The activities at risk or delayed, with the support requested from the SAG."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+    _title(slide, _("Activities at risk or delayed"))
+    risks = pack.risks()
+    if not risks:
+        _text(slide, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(1),
+              [(_("No activity is at risk or delayed as of %(period)s.", period=pack.code), 18, False, MUTED)])
+    else:
+        rows = [[_("Code"), _("Activity"), _("Status"), _("Responsible bodies"), _("Support requested")]]
+        for risk in risks[:RISK_ROWS]:
+            rows.append([risk["code"], shorten(risk["text"], 110), status_label(risk["status"]), risk["bodies"],
+                         shorten(risk["support"], 140) or "—"])
+        table = _table(slide, MARGIN, Inches(1.5), WIDTH - 2 * MARGIN, rows, [1.1, 4.2, 1.3, 1.8, 4.0], size=12)
+        for r, risk in enumerate(risks[:RISK_ROWS], start=1):
+            cell = table.cell(r, 2)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = _rgb(STATUS_COLOURS[risk["status"]])
+            for run in cell.text_frame.paragraphs[0].runs:
+                run.font.color.rgb = INK if risk["status"] == "at_risk" else WHITE
+        if len(risks) > RISK_ROWS:
+            more = len(risks) - RISK_ROWS
+            _text(slide, MARGIN, HEIGHT - Inches(1.0), WIDTH - 2 * MARGIN, Inches(0.4), [(
+                ngettext("And %(num)d more: the PDF report lists every one.",
+                         "And %(num)d more: the PDF report lists them all.", more), 12, False, MUTED)])
+    _footer(slide, pack, len(deck.slides))
+
+
+def compliance_slide(deck, pack: Pack) -> None:
+    """Who reported on time, late or not at all over the last quarters."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+    periods = pack.window[-COMPLIANCE_QUARTERS:]
+    _title(slide, _("Reporting: who delivered on time, %(first)s to %(last)s", first=periods[0], last=periods[-1]))
+    body_rows = pack.compliance_rows(periods)
+    if not body_rows:
+        _text(slide, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(1),
+              [(_("No working group or advisory group is active, so no report is expected."), 18, False, MUTED)])
+    else:
+        rows = [[_("Body"), *periods]] + [[name, *(str(COMPLIANCE_LABELS.get(s, "")) for s in states)]
+                                          for name, states in body_rows]
+        table = _table(slide, MARGIN, Inches(1.5), WIDTH - 2 * MARGIN, rows, [3.2] + [1.5] * len(periods), size=13)
+        for r, (_name, states) in enumerate(body_rows, start=1):
+            for c, state in enumerate(states, start=1):
+                if state:
+                    cell = table.cell(r, c)
+                    cell.fill.solid()
+                    cell.fill.fore_color.rgb = _rgb(COMPLIANCE_COLOURS[state])
+                    dark_fill = state in ("on_time", "missing")  # white text reads on these two only
+                    for run in cell.text_frame.paragraphs[0].runs:
+                        run.font.color.rgb = WHITE if dark_fill else INK
+        _text(slide, MARGIN, HEIGHT - Inches(1.1), WIDTH - 2 * MARGIN, Inches(0.5), [(_(
+            "A report counts as delivered once submitted; “delivered late”: submitted after the due date; “overdue”: "
+            "past the due date and not delivered yet; “missing”: the quarter closed without a report."), 12, False,
+            MUTED)])
+    _footer(slide, pack, len(deck.slides))
+
+
+def describe(properties, pack: Pack) -> None:
+    """The deck's document properties: what it is and when; no person's name (the template's author is removed)."""
+    moment = datetime.combine(pack.generated_on, time(12), tzinfo=timezone.utc)
+    properties.title, properties.subject = pack.title, pack.strategy_title
+    properties.author = properties.last_modified_by = _("Global Logistics Cluster")
+    properties.keywords, properties.comments, properties.category = f"SIP, GLM, {pack.code}", "", ""
+    properties.language, properties.revision = pack.lang, 1
+    properties.created = properties.modified = moment.replace(tzinfo=None)
+
+
+def build_deck(pack: Pack) -> bytes:
+    """The deck as .pptx bytes."""
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = WIDTH, HEIGHT
+    describe(deck.core_properties, pack)
+    title_slide(deck, pack)
+    key_figures_slide(deck, pack)
+    if pack.total:
+        trend_slide(deck, pack)
+    for pillar in pack.pillars:
+        pillar_slide(deck, pack, pillar)
+    risks_slide(deck, pack)
+    compliance_slide(deck, pack)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
