@@ -11,6 +11,7 @@ import threading
 import plotly.graph_objects as go
 
 from sip.dashboards import charts, data
+from sip.dashboards.views import PLAN_DETAIL_LIMIT
 from sip.exports.availability import chromium_executable, chromium_path
 from sip.exports.content import Pack
 
@@ -42,7 +43,9 @@ def build_figures(pack: Pack, titles: dict[str, str]) -> dict[str, go.Figure]:
     if not pack.compliance_window.empty:
         figures["compliance"] = charts.compliance_grid(pack.compliance_window, labels, titles["compliance"],
                                                        pack.compliance_names())
-    figures["plan"] = charts.plan_sunburst(data.plan_tree(pack.statuses, pack.strategy), labels, titles["plan"])
+    depth = "activity" if len(pack.statuses) <= PLAN_DETAIL_LIMIT else "output"  # as the SAG dashboard draws it
+    figures["plan"] = charts.plan_sunburst(data.plan_tree(pack.statuses, pack.strategy, depth=depth), labels,
+                                           titles["plan"])
     return figures
 
 
