@@ -7,10 +7,13 @@ with the demo reports and the synthetic plan (default ×100) as bench/run.py doe
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +25,8 @@ from sqlalchemy import select  # noqa: E402
 from sip.accounts.models import User  # noqa: E402
 from sip.accounts.passwords import hash_password  # noqa: E402
 from sip.extensions import db  # noqa: E402
+
+BEGIN, END = "<!-- exports:begin -->", "<!-- exports:end -->"
 
 EXPORTER_EMAIL = "bench.exporter@example.org"
 EXPORTER_PASSWORD = "bench exporter: correct horse battery staple"
@@ -99,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed builds per format (default 5)")
     parser.add_argument("--synthetic-repeat", type=int, default=1, help="timed builds per format on the synthetic plan")
     parser.add_argument("--formats", help="comma-separated formats to measure (default: all)")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md",
+                        help="results file: its exports section is replaced, the rest kept")
     options = parser.parse_args(argv)
     formats = options.formats.split(",") if options.formats else None
     rows = []
@@ -119,7 +126,25 @@ def main(argv: list[str] | None = None) -> int:
             with app.app_context():
                 db.engine.dispose()
     print(table(rows))
+    write_section(options.output, rows, options)
     return 0
+
+
+def write_section(path: Path, rows: list[dict], options) -> None:
+    """Replace the exports section of the results file (between its markers; appended when absent)."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = "load average {:.2f} / {:.2f}".format(*os.getloadavg()[:2])
+    text = "\n".join([
+        BEGIN, "## The report pack", "",
+        f"Measured on {now} with `bench/exports.py --repeat {options.repeat} --synthetic-repeat "
+        f"{options.synthetic_repeat}` ({load}): each file built through the test client as an exporter asks for it, "
+        "in French, for the quarter the demo's last GLM looks at; the PDF includes starting Chromium for its "
+        "charts. On the synthetic plan each format is built once (the PDF then has about a thousand pages).",
+        "", table(rows), "", END])
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
+    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip("\n") + "\n\n" + text + "\n"
+    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The dashboards' charts for the report pack: the same `sip.dashboards.charts` figures, drawn as SVG by kaleido.
 
-kaleido drives a headless Chromium (the system one, never a download): it is started once per export and draws
-every figure in the same session, so a PDF pays the browser's start-up once. When no Chromium is there, or it
+kaleido drives a headless Chromium (the system one, never a download). Each app process starts it at its first
+export and keeps it for the next ones (kaleido's sync server, one export drawing at a time per process), so only the
+first PDF pays the browser's start-up (about 2 s). If that browser fails, the figures are drawn once more by a
+browser started for this export alone, and the kept one is started again next time. When no Chromium is there, or it
 fails, `render_svgs` raises ChartsUnavailable and the PDF is made without chart images, saying so.
 """
 import asyncio
@@ -93,6 +95,30 @@ def _run(coroutine):
     return result["value"]
 
 
+_kept_lock = threading.Lock()
+_kept_path: list[str] = []  # the Chromium the kept kaleido server runs, when it runs
+
+
+def _render_kept(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
+    """Draw every figure with this process's kept kaleido server, starting it (or restarting it) when needed."""
+    import kaleido
+
+    with _kept_lock:
+        if _kept_path != [path]:
+            if _kept_path:
+                kaleido.stop_sync_server(silence_warnings=True)
+                _kept_path.clear()
+            kaleido.start_sync_server(path=path, n=1, mathjax=False, timeout=RENDER_TIMEOUT, silence_warnings=True)
+            _kept_path.append(path)
+        try:
+            return {name: kaleido.calc_fig_sync(figure, opts=options).decode("utf-8")
+                    for name, (figure, options) in jobs.items()}
+        except Exception:
+            kaleido.stop_sync_server(silence_warnings=True)
+            _kept_path.clear()
+            raise
+
+
 def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
     """Each figure as SVG text, drawn by kaleido with the system Chromium; ChartsUnavailable when it cannot be."""
     if not figures:
@@ -101,6 +127,11 @@ def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
     if path is None:
         raise ChartsUnavailable(f"no Chromium at {chromium_path()}")
     jobs = {name: for_print(figure) for name, figure in figures.items()}
+    try:
+        return _render_kept(path, jobs)
+    except Exception as error:  # noqa: BLE001  the kept browser failed: one more try with one of its own
+        log.warning("the kept Chromium could not draw the export charts (%s); starting one for this export",
+                    type(error).__name__)
     try:
         return _run(_render(path, jobs))
     except Exception as error:  # a browser that fails to start or to draw must not stop the report
