@@ -314,8 +314,17 @@ def can_submit_now(report: GroupReport) -> bool:
     return report.period.state == "open"
 
 
+def _lock_for_review(report: GroupReport) -> None:
+    """Lock the report's row until the commit and read its state again (PostgreSQL: of two reviewers deciding at
+    once, the second waits, then sees the first decision and is refused; SQLite's BEGIN IMMEDIATE already
+    serialises them)."""
+    db.session.scalar(select(GroupReport).where(GroupReport.id == report.id).with_for_update()
+                      .execution_options(populate_existing=True))
+
+
 def return_report(report: GroupReport, actor, note: str) -> None:
     """Send a submitted report back to the group with a note saying what to fix."""
+    _lock_for_review(report)
     if report.state != "submitted":
         raise ReportError(_("Only a submitted report can be returned."))
     if not (note or "").strip():
@@ -330,6 +339,7 @@ def return_report(report: GroupReport, actor, note: str) -> None:
 
 def accept_report(report: GroupReport, actor, note: str | None = None) -> None:
     """Accept a submitted report: it becomes read-only and its statuses become the activities' current ones."""
+    _lock_for_review(report)
     if report.state != "submitted":
         raise ReportError(_("Only a submitted report can be accepted."))
     changes = {}

@@ -209,6 +209,23 @@ def test_only_a_submitted_report_can_be_reviewed(ctx):
     assert report.state == "draft"
 
 
+def test_a_review_decision_reads_the_report_again_under_a_lock(ctx):
+    from sqlalchemy import update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    report = ctx.write(submit=True)
+    report_id = report.id
+    db.session.commit()  # this reviewer holds no transaction while the other one writes
+    with db.engine.begin() as other_reviewer:  # another reviewer returns it meanwhile, in their own transaction
+        other_reviewer.execute(update(GroupReport).where(GroupReport.id == report_id)
+                               .values(state="returned", version=GroupReport.version + 1))
+    set_committed_value(report, "state", "submitted")  # this reviewer's page still says "submitted"
+    with pytest.raises(ReportError):
+        services.accept_report(report, ctx.secretariat)
+    db.session.rollback()
+    assert services.find_report(ctx.body, ctx.period()).state == "returned"
+
+
 @pytest.mark.parametrize("state", ["submitted", "accepted"])
 def test_submitted_or_accepted_report_cannot_be_saved_by_the_group(ctx, state):
     report = ctx.write(submit=True)
