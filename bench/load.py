@@ -213,7 +213,9 @@ def sign_in(server: Server) -> tuple[str, str]:
     if status != 302:
         raise SystemExit(f"signing in answered {status}")
     cookie = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or [])
-    status, _, body = http("GET", server.base + "/account", headers={"Cookie": cookie})
+    status, headers, body = http("GET", server.base + "/account", headers={"Cookie": cookie})
+    # The page's CSRF token is kept in the session it sends back (signing in started a fresh session).
+    cookie = "; ".join(c.split(";", 1)[0] for c in headers.get_all("Set-Cookie") or []) or cookie
     return cookie, unescape(CSRF_FIELD.search(body.decode()).group(1))
 
 
