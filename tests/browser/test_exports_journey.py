@@ -71,7 +71,7 @@ def test_secretariat_downloads_the_workbook_and_the_pdf_in_french(live_server, l
                                              "Abandonnée"}
 
     with page.expect_download(timeout=90_000) as pdf_download:
-        page.locator('button[data-format="pdf"]').click()
+        page.locator('button[data-format="pdf"]').click(timeout=90_000)  # the form's navigation ends with the file
         # While the server draws the charts, the page says so in its status line (read out by screen readers).
         expect(page.locator("#export-status")).to_contain_text(re.compile(r"\S"))
     download = pdf_download.value
