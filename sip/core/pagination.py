@@ -32,10 +32,18 @@ class Page:
         return self.number < self.pages
 
 
-def requested_page() -> int:
-    """The page number asked for in ?page=, 1 when absent or not a positive number."""
-    value = request.args.get("page", "1")
+def requested_page(param: str = "page") -> int:
+    """The page number asked for in ?page= (or another parameter), 1 when absent or not a positive number."""
+    value = request.args.get(param, "1")
     return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+
+
+def page_of_rows(rows: list, number: int, size: int) -> Page:
+    """Page `number` of a list already in memory (clamped to the last page)."""
+    page = Page([], number, size, len(rows))
+    page.number = min(number, page.pages)
+    page.items = rows[(page.number - 1) * size:page.number * size]
+    return page
 
 
 def page_of(query: Select, number: int, size: int) -> Page:

@@ -21,7 +21,7 @@ from sip.bodies.models import Body
 from sip.bodies.queries import body_choices, find_body
 from sip.core.i18n import current_language, pick
 from sip.dashboards import charts, data
-from sip.core.pagination import Page
+from sip.core.pagination import Page, page_of_rows, requested_page
 from sip.dashboards.assets import plotly_js_url
 from sip.core.parts import cached_part, periods_key
 from sip.dashboards.colours import STATUS_ORDER
@@ -445,12 +445,8 @@ RISK_ROWS = 25
 
 def _risk_page(frame: pd.DataFrame, table: Table) -> Page:
     """The page of the at-risk table asked for in ?risk_page= (clamped to the last); keeps that page's rows."""
-    value = request.args.get("risk_page", "1")
-    number = int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
-    page = Page([], number, RISK_ROWS, len(table.rows))
-    page.number = min(number, page.pages)
-    start = (page.number - 1) * RISK_ROWS
-    table.rows = table.rows[start:start + RISK_ROWS]
+    page = page_of_rows(table.rows, requested_page("risk_page"), RISK_ROWS)
+    table.rows = page.items
     return page
 
 
@@ -609,20 +605,10 @@ def summary_rows(summaries: pd.DataFrame) -> list[dict]:
 CHANGE_ROWS = 50
 
 
-def _rows_page(rows: list, param: str, size: int) -> Page:
-    """The page of a list asked for in ?<param>= (clamped to the last page)."""
-    value = request.args.get(param, "1")
-    number = int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
-    page = Page([], number, size, len(rows))
-    page.number = min(number, page.pages)
-    page.items = rows[(page.number - 1) * size:page.number * size]
-    return page
-
-
 def _glm_content(view: Selection, previous: ReportingPeriod | None, is_glm: bool) -> Markup:
     """The GLM view's changes (each list a page at a time) and the groups' summaries, rendered."""
     changes = change_rows(data.changes_between(view.strategy, view.period, previous))
-    pages = {kind: _rows_page(rows, f"{kind}_page", CHANGE_ROWS) for kind, rows in changes.items()}
+    pages = {kind: page_of_rows(rows, requested_page(f"{kind}_page"), CHANGE_ROWS) for kind, rows in changes.items()}
     return Markup(render_template(  # noqa: S704  # nosec B704: a template rendered with autoescape
         "dashboards/_glm_content.html", view=view, previous=previous, CHANGE_LABELS=CHANGE_LABELS, pages=pages,
         summaries=summary_rows(data.group_summaries(view.strategy, view.period)),

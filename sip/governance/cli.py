@@ -1,32 +1,19 @@
 """Governance commands of the sip group (added by sip.cli.register): turning the next revision into amendments."""
-import sys
 from contextlib import nullcontext
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from sip.core.commands import fail, registry
 from sip.core.database import intending_to_write
 from sip.extensions import db
 
 COMMANDS: list = []
 
 
-def command(name: str):
-    """Register a click command (run inside the app context) in COMMANDS, which sip.cli adds to the `sip` group."""
-    def decorate(function):
-        made = click.command(name)(with_appcontext(function))
-        COMMANDS.append(made)
-        return made
-    return decorate
-
-
-def _fail(message: str, code: int = 1):
-    """Print an error for the operator, undo anything pending, and exit with a non-zero status."""
-    db.session.rollback()
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+command = registry(COMMANDS)
+_fail = fail
 
 
 def _short(text: str, width: int = 70) -> str:

@@ -3,8 +3,8 @@ import sys
 from datetime import date, datetime
 
 import click
-from flask.cli import with_appcontext
 
+from sip.core.commands import fail, registry
 from sip.core.database import intending_to_write
 from sip.extensions import db
 
@@ -13,20 +13,8 @@ COMMANDS = []
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
-def command(name: str):
-    """Register a click command (run inside the app context) in COMMANDS, which sip.cli adds to the `sip` group."""
-    def decorate(function):
-        made = click.command(name)(with_appcontext(function))
-        COMMANDS.append(made)
-        return made
-    return decorate
-
-
-def _fail(message: str, code: int = 1):
-    """Print an error for the operator, undo anything pending, and exit with a non-zero status."""
-    db.session.rollback()
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+command = registry(COMMANDS)
+_fail = fail
 
 
 def _day(value: datetime | None) -> date | None:

@@ -16,14 +16,7 @@ from tests.conftest import load_real_seed, log_in
 
 DEMO_TODAY = date(2026, 11, 22)  # keeps the demo's timestamps out of the future, as tests/reporting does
 GLM_PERIOD = "2026-Q2"  # the demo's latest GLM quarter with accepted reports (GLM June 2026)
-MEMBERSHIPS = {
-    "viewer": [],
-    "wg_member": [("wg-training", "member")],
-    "other_lead": [("wg-partnerships", "lead")],
-    "wg_lead": [("wg-training", "lead")],
-    "sag": [("sag", "member")],
-    "secretariat": [("rome-support-team", "member")],
-}
+from tests.test_access import MEMBERSHIPS  # noqa: E402  one person per role, as in the access matrix
 # The demo people's names, e-mails and phones must never appear in an export.
 PERSONAL = ("Giulia Rossi", "Amina Diallo", "Jean Dupont", "Sofia García", "Kwame Mensah", "Lena Müller", "Ana Admin",
             "rome.demo@example.org", "sag.demo@example.org", "lead.training.demo@example.org", "example.org/people")

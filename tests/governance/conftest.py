@@ -13,16 +13,10 @@ from sip.plan.models import Activity, Output
 from sip.plan.queries import current_strategy
 from sip.reporting.services import ensure_periods, find_period, set_glm
 from tests.conftest import log_in
+from tests.test_access import MEMBERSHIPS
 
 GLM_DAY = date(2026, 11, 20)
-ROLES = {
-    "viewer": [],
-    "wg_member": [("wg-training", "member")],
-    "other_lead": [("wg-partnerships", "lead")],
-    "wg_lead": [("wg-training", "lead")],
-    "sag": [("sag", "member")],
-    "secretariat": [("rome-support-team", "member")],
-}
+ROLES = MEMBERSHIPS  # one person per role, as in the access matrix
 TRAINING = "3.1.1.2"  # an activity of the training working group (lead)
 
 
