@@ -183,11 +183,12 @@ def glm_decision(amendment_id: int):
     actor = _actor()
     if not permissions.can_record_glm(actor, found):
         abort(403)
+    glms = services.glm_periods(current_strategy())
     form = GlmDecisionForm()
-    form.set_glms(services.glm_periods(current_strategy()))
+    form.set_glms(glms)
     if not form.validate_on_submit():
         return _amendment_page(found, status=400, glm_form=form, problems=form.problems())
-    period = next((p for p in services.glm_periods(current_strategy()) if str(p.id) == form.glm.data), None)
+    period = next((p for p in glms if str(p.id) == form.glm.data), None)
     verified = form.decision.data == "verify"
     try:
         version = services.record_glm(found, actor, verified, period, form.on.data, form.note.data)
