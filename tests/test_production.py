@@ -7,6 +7,7 @@ production it is Secure, behind TLS); everything else is the production configur
 import json
 import re
 import subprocess  # nosec B404: starting gunicorn is what this test is for
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,16 @@ class ConfiguredGunicorn(Gunicorn):
         """The access log lines written so far, parsed."""
         self.access_file.flush()
         return [json.loads(line) for line in self.access_path.read_text().splitlines() if line.startswith("{")]
+
+    def logged_request(self, path: str, timeout: float = 10.0) -> dict:
+        """The last access log entry for path, waiting for it: a worker writes the line after the response is sent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            entries = [e for e in self.access_log() if e["path"] == path]
+            if entries or time.monotonic() > deadline:
+                assert entries, f"no access log line for {path} within {timeout} s"
+                return entries[-1]
+            time.sleep(0.05)
 
 
 @pytest.fixture
@@ -74,7 +85,7 @@ def test_the_configuration_file_runs_a_worker_per_core_with_threads_and_logs_jso
     _, (server, _) = two_servers
     assert len(server.worker_pids()) == 2
     Browser(server.url).get("/plan?q=secret+words")
-    entry = next(e for e in reversed(server.access_log()) if e["path"] == "/plan")
+    entry = server.logged_request("/plan")
     assert entry["status"] == 200 and entry["method"] == "GET" and entry["duration_ms"] >= 0
     assert "secret" not in json.dumps(entry)  # the query string is not logged
 
