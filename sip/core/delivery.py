@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import mimetypes
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,34 @@ def compressible(response: Response) -> bool:
             and response.mimetype.startswith(COMPRESSIBLE) and (response.content_length or 0) >= MIN_SIZE)
 
 
+class Compressed:
+    """Gzipped bodies kept by their digest: a page whose bytes repeat (an anonymous visitor's plan page, kept
+    rendered) is compressed once per process rather than once per request; different bytes simply miss."""
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self.entries: OrderedDict[bytes, bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, data: bytes) -> bytes:
+        """data gzipped (at LEVEL, without a time stamp, so equal bytes give equal output)."""
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        with self.lock:
+            found = self.entries.get(digest)
+            if found is not None:
+                self.entries.move_to_end(digest)
+                return found
+        found = gzip.compress(data, compresslevel=LEVEL, mtime=0)
+        with self.lock:
+            self.entries[digest] = found
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return found
+
+
+compressed = Compressed()
+
+
 def compress_response(response: Response) -> Response:
     """Gzip a text response when the client accepts it; say in Vary that the answer depends on it."""
     if not compressible(response):
@@ -43,7 +72,7 @@ def compress_response(response: Response) -> Response:
     response.vary.add("Accept-Encoding")
     if not accepts_gzip():
         return response
-    response.set_data(gzip.compress(response.get_data(), compresslevel=LEVEL, mtime=0))
+    response.set_data(compressed(response.get_data()))
     response.headers["Content-Encoding"] = "gzip"
     if response.headers.get("ETag"):  # a strong ETag names the bytes, which changed
         etag, weak = response.get_etag()

@@ -8,6 +8,7 @@ invalidate across servers): a change made through any app server changes the fin
 """
 from collections import OrderedDict
 from datetime import date
+from functools import cache
 from threading import Lock
 
 from flask import current_app
@@ -60,28 +61,33 @@ def part_cache() -> PartCache:
     return current_app.extensions.setdefault("sip_rendered_parts", PartCache())
 
 
-def data_version() -> tuple:
-    """A fingerprint of what these pages show besides the periods (one query): reports and their versions,
-    activities, responsibilities, bodies, and the plan's recorded revisions (every amendment applied at a GLM adds
-    one, so a reworded or moved activity changes it). (The dashboards read every period anyway and add them to
-    their key.)"""
+@cache
+def _fingerprint_query():
+    """The fingerprint's query, built once per process (building it costs more than running it)."""
     from sip.bodies.models import Body  # the domains' tables; core imports no domain at import time
-    from sip.governance.models import ActivityRevision
+    from sip.governance.models import ActivityRevision, PlanVersion
     from sip.plan.models import Activity, Responsibility
     from sip.reporting.models import GroupReport
 
     def scalar(*columns):
         return select(*columns).scalar_subquery()
 
-    row = db.session.execute(select(
+    return select(
         scalar(func.count(GroupReport.id)), scalar(func.coalesce(func.sum(GroupReport.version), 0)),
         scalar(func.max(GroupReport.id)),
         scalar(func.count(Activity.id)), scalar(func.max(Activity.id)), scalar(func.count(Activity.retired_on)),
         scalar(func.count(Responsibility.id)), scalar(func.max(Responsibility.id)),
         scalar(func.count(Body.id)), scalar(func.count(Body.dissolved_on)),
-        scalar(func.max(ActivityRevision.id)),
-    )).one()
-    return tuple(str(value) for value in row)
+        scalar(func.max(ActivityRevision.id)), scalar(func.max(PlanVersion.id)),
+    )
+
+
+def data_version() -> tuple:
+    """A fingerprint of what these pages show besides the periods (one query): reports and their versions,
+    activities, responsibilities, bodies, and the plan's versions and recorded revisions (every amendment applied at
+    a GLM adds one, so a reworded or moved activity changes it). (The dashboards read every period anyway and add
+    them to their key.)"""
+    return tuple(str(value) for value in db.session.execute(_fingerprint_query()).one())
 
 
 def periods_key(periods) -> tuple:

@@ -44,15 +44,25 @@ def _filters(form) -> queries.PlanFilters:
 @bp.get("")
 def index():
     """The whole plan as a tree, filtered by body, status, pillar and text; as of a version with ?as_of=."""
+    can_propose = governance.can_propose_activity(current_user._get_current_object())
+    key = (tuple(sorted(request.args.items(multi=True))), current_language(), can_propose)
+    content, status = cached_part("plan", key, lambda: _page(can_propose))
+    if content is None:
+        return render_template("plan/none.html")
+    return render_template("plan/index.html", content=content), status
+
+
+def _page(can_propose: bool) -> tuple[Markup | None, int]:
+    """The plan page's content for the request's filters, rendered, and its status (400 for an invalid filter);
+    None when no plan is loaded."""
     strategy = queries.current_strategy()
     if strategy is None:
-        return render_template("plan/none.html")
+        return None, 200
     form = PlanFilterForm(request.args)
     pillars = queries.pillar_numbers(strategy)
     form.set_choices(body_choices(current_language()), [(str(number), str(number)) for number in pillars])
     valid = form.validate()
     filters = _filters(form)
-    size = current_app.config["PLAN_PAGE_SIZE"]
     try:
         version = _as_of(strategy)
     except history.AsOfError as error:
@@ -61,17 +71,16 @@ def index():
         as_of_error = None
     if version is not None:
         filters.status = None  # a version states the plan, not the progress reported since
-    key = (tuple(sorted(request.args.items(multi=True))), current_language(), version.id if version else None)
-    listing = cached_part("plan", key, lambda: _listing(strategy, filters, version, size))
-    return render_template(
-        "plan/index.html", strategy=strategy, form=form, filters=filters, listing=listing, as_of=version,
-        as_of_error=as_of_error, latest=history.latest_version(strategy),
-        can_propose_activity=governance.can_propose_activity(current_user._get_current_object()),
-    ), (200 if valid else 400)
+    content = render_template(
+        "plan/_page.html", strategy=strategy, form=form, filters=filters, listing=_listing(strategy, filters, version),
+        as_of=version, as_of_error=as_of_error, latest=history.latest_version(strategy),
+        can_propose_activity=can_propose)
+    return Markup(content), (200 if valid else 400)  # noqa: S704  # nosec B704: a template rendered with autoescape
 
 
-def _listing(strategy, filters: queries.PlanFilters, version, size: int) -> Markup:
+def _listing(strategy, filters: queries.PlanFilters, version) -> Markup:
     """The page of the plan the filters ask for, rendered: counts, pillars, outcomes, outputs and activities."""
+    size = current_app.config["PLAN_PAGE_SIZE"]
     if version is not None:
         result = governance_queries.plan_page_as_of(version, filters, requested_page(), size)
     else:

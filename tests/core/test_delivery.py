@@ -74,3 +74,15 @@ def test_a_static_files_version_follows_its_bytes(tmp_path):
     (tmp_path / "b.css").write_text("body { color: blue; }" * 100)
     assert files.get("b.css").version != first.version
     assert files.get("../a.css") is None
+
+
+def test_equal_bodies_are_compressed_once_and_different_ones_each_time(monkeypatch):
+    calls = []
+    real = gzip.compress
+    monkeypatch.setattr(delivery.gzip, "compress", lambda data, **kw: calls.append(data) or real(data, **kw))
+    compressed = delivery.Compressed(size=2)
+    page, other, third = b"<p>plan</p>" * 200, b"<p>other</p>" * 200, b"<p>third</p>" * 200
+    assert gzip.decompress(compressed(page)) == page
+    assert compressed(page) == compressed(page) and len(calls) == 1
+    compressed(other), compressed(third)  # the page is now the least recently used of three: dropped
+    assert gzip.decompress(compressed(page)) == page and len(calls) == 4

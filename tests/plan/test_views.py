@@ -218,3 +218,27 @@ def test_plan_listing_is_kept_rendered_and_follows_an_accepted_report(seeded, cl
         db.session.commit()
     after = client.get("/plan?q=1.3.1.1&lang=en").get_data(as_text=True)
     assert "status-completed" in after and "status-planned" not in after
+
+
+def test_a_repeat_visit_to_the_plan_page_reads_only_the_data_fingerprint(seeded, client):
+    first = client.get("/plan?pillar=2&lang=en").get_data(as_text=True)
+    with counting_queries(seeded) as again:
+        assert client.get("/plan?pillar=2&lang=en").get_data(as_text=True) == first
+    assert again() <= 2  # the fingerprint, and on SQLite the BEGIN the app issues itself
+
+
+def test_the_kept_plan_page_offers_a_proposal_only_to_those_who_may_propose(seeded, client, make_user):
+    from tests.conftest import log_in
+
+    assert "Propose a new activity" not in page_text(client.get("/plan?lang=en"))
+    lead = seeded.test_client()
+    log_in(lead, make_user(bodies=[("wg-training", "lead")]))
+    assert "Propose a new activity" in page_text(lead.get("/plan?lang=en"))
+    assert "Propose a new activity" not in page_text(client.get("/plan?lang=en"))
+
+
+def test_an_invalid_filter_is_refused_on_every_visit_not_only_the_first(seeded, client):
+    for _ in range(2):
+        response = client.get("/plan?status=bogus&lang=en")
+        assert response.status_code == 400
+        assert "this value is not valid and was ignored." in page_text(response)
