@@ -7,6 +7,9 @@ without the memory of more processes. Every worker is interchangeable: sessions 
 throttling counts in the database, and the cached dashboard parts are checked against the database on every
 request, so several servers can run this behind one load balancer on one PostgreSQL.
 
+The app is loaded once in the master before the workers are forked (`preload_app`): a new or recycled worker
+starts at once instead of importing everything again, and the workers share the loaded code's memory. No database
+connection is opened before the fork, and each worker drops any pooled connection it inherited (`post_fork`).
 Each worker is recycled after `max_requests` requests (with jitter, so they do not all restart at once), which
 caps slow memory growth; a request that takes longer than `timeout` seconds is killed and the worker replaced.
 Logs go to standard output and standard error, one JSON object per line (see sip.core.logs).
@@ -20,8 +23,9 @@ worker_class = "gthread"
 timeout = int(os.environ.get("SIP_TIMEOUT", 60))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+preload_app = True
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
 # One JSON object per request: time, method, path without its query string, status, bytes, duration, remote
@@ -31,3 +35,13 @@ access_log_format = (
     '"bytes": "%(B)s", "duration_ms": %(M)s, "remote": "%(h)s"}'
 )
 forwarded_allow_ips = os.environ.get("SIP_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    """A forked worker starts with an empty connection pool of its own (connections are not shared across forks)."""
+    from app import app
+    from sip.extensions import db
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
