@@ -7,7 +7,9 @@ browser started for this export alone, and the kept one is started again next ti
 fails, `render_svgs` raises ChartsUnavailable and the PDF is made without chart images, saying so.
 """
 import asyncio
+import html
 import logging
+import re
 import threading
 
 import plotly.graph_objects as go
@@ -117,6 +119,29 @@ def _render_kept(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str
             kaleido.stop_sync_server(silence_warnings=True)
             _kept_path.clear()
             raise
+
+
+STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+EMPTY_GROUP = re.compile(r'<g class="[^"]*"(?:/>|></g>)')
+
+
+def _presentation_attributes(match: re.Match) -> str:
+    """One style="a: b; c: d" attribute as the attributes a="b" c="d"."""
+    pairs = (declaration.split(":", 1) for declaration in html.unescape(match.group(1)).split(";") if ":" in declaration)
+    return "".join(f' {name.strip()}="{html.escape(value.strip(), quote=True)}"' for name, value in pairs)
+
+
+def for_weasyprint(svg: str) -> str:
+    """plotly's SVG in a shape WeasyPrint draws faster and the same: its inline styles as presentation attributes
+    (WeasyPrint parses every style attribute with a CSS parser, then copies it onto the attributes: a quarter of the
+    PDF's time went there) and without its empty layer groups. plotly's SVG has no style sheet, so no rule could
+    rank differently."""
+    svg = STYLE_ATTRIBUTE.sub(_presentation_attributes, svg)
+    while True:
+        shorter = EMPTY_GROUP.sub("", svg)
+        if shorter == svg:
+            return svg
+        svg = shorter
 
 
 def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:

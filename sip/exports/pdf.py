@@ -14,7 +14,8 @@ from sip.dashboards.colours import COMPLIANCE_COLOURS
 from sip.dashboards.views import COMPLIANCE_LABELS
 from sip.exports.availability import chromium_problem
 from sip.exports.content import Pack, light
-from sip.exports.figures import ChartsUnavailable, build_figures, render_svgs
+from sip.core.parts import cached_part, periods_key
+from sip.exports.figures import ChartsUnavailable, build_figures, for_weasyprint, render_svgs
 
 STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
 
@@ -36,11 +37,18 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def chart_images(pack: Pack, titles: dict[str, str]) -> dict[str, str]:
+    """Each chart as an image address, drawn by Chromium; kept (per process) while the data, the quarter, the
+    language and the periods are the same, as the dashboards are: drawing them is a third of a PDF's time."""
+    key = (pack.code, pack.lang, periods_key(pack.periods.all), tuple(sorted(titles.items())))
+    return cached_part("pdf-charts", key, lambda: {name: data_uri(for_weasyprint(svg))
+                                                   for name, svg in render_svgs(build_figures(pack, titles)).items()})
+
+
 def charts_for(pack: Pack, titles: dict[str, str]) -> tuple[dict[str, str], str]:
     """Each chart as an image address, and a note saying why there are none when they could not be drawn."""
-    figures = build_figures(pack, titles)
     try:
-        return {name: data_uri(svg) for name, svg in render_svgs(figures).items()}, ""
+        return chart_images(pack, titles), ""
     except ChartsUnavailable:
         problem = chromium_problem()
         install = problem.install if problem else _("Check that the server's Chromium starts (see the server log).")

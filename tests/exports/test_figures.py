@@ -1,0 +1,75 @@
+"""The report pack's chart images: plotly's SVG made cheaper for WeasyPrint without changing a pixel, and drawn once
+while the data stays the same."""
+import shutil
+import subprocess
+
+from sqlalchemy import select, update
+
+from sip.exports import pdf
+from sip.exports.content import build_pack
+from sip.exports.figures import for_weasyprint
+from sip.extensions import db
+from sip.plan.queries import current_strategy
+from sip.reporting.models import GroupReport
+from tests.exports.conftest import DEMO_TODAY, GLM_PERIOD
+
+# A piece of plotly's SVG as kaleido writes it: inline styles (quoted font names escaped), empty layer groups.
+PLOTLY_LIKE = (
+    '<svg class="main-svg" xmlns="http://www.w3.org/2000/svg" width="200" height="120" style="" viewBox="0 0 200 120">'
+    '<rect x="0" y="0" width="200" height="120" style="fill: rgb(255, 255, 255); fill-opacity: 1;"/>'
+    '<g class="layer-below"><g class="imagelayer"/><g class="shapelayer"/></g>'
+    '<g class="trace bars" style="opacity: 1;"><path d="M10,10V60H150V10Z" style="fill: rgb(0, 114, 178); '
+    'fill-opacity: 1; stroke: rgb(255, 255, 255); stroke-width: 0.5px;"/></g>'
+    '<text x="20" y="100" style="font-family: &quot;Open Sans&quot;, verdana, arial, sans-serif; font-size: 13px; '
+    'fill: rgb(42, 63, 95); fill-opacity: 1; white-space: pre;">Pillar 1 &amp; 2</text></svg>'
+)
+
+
+def test_inline_styles_become_presentation_attributes_and_empty_groups_go():
+    slim = for_weasyprint(PLOTLY_LIKE)
+    assert "style=" not in slim and "<g class" not in slim.replace('<g class="trace bars"', "")
+    assert '<rect x="0" y="0" width="200" height="120" fill="rgb(255, 255, 255)" fill-opacity="1"/>' in slim
+    assert 'font-family="&quot;Open Sans&quot;, verdana, arial, sans-serif" font-size="13px"' in slim
+    assert ">Pillar 1 &amp; 2</text>" in slim and 'stroke-width="0.5px"' in slim
+
+
+def test_the_slimmed_svg_prints_exactly_as_plotlys(tmp_path):
+    from weasyprint import HTML
+
+    assert shutil.which("pdftoppm"), "pdftoppm is missing: apt-get install poppler-utils"
+    pictures = []
+    for name, svg in (("plotly", PLOTLY_LIKE), ("slim", for_weasyprint(PLOTLY_LIKE))):
+        source = tmp_path / f"{name}.pdf"
+        HTML(string=f'<img src="{pdf.data_uri(svg)}" style="width: 10cm">').write_pdf(source)
+        subprocess.run(["pdftoppm", "-png", "-r", "100", "-singlefile", str(source), str(tmp_path / name)], check=True)
+        pictures.append((tmp_path / f"{name}.png").read_bytes())
+    assert pictures[0] == pictures[1]
+
+
+def pack_html(app) -> str:
+    """The GLM quarter's report as HTML, in English."""
+    from sip.exports import services
+
+    with app.test_request_context("/"):
+        strategy = current_strategy()
+        choice = services.choose(strategy, GLM_PERIOD, "en", "en", today=DEMO_TODAY)
+        return pdf.render_html(build_pack(strategy, choice.period, "en", today=DEMO_TODAY, periods=choice.periods))
+
+
+def test_charts_are_drawn_once_while_the_data_stays_the_same_and_again_after_a_change(demo, monkeypatch):
+    drawn = []
+
+    def draw(figures):
+        drawn.append(sorted(figures))
+        return {name: f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" id="{len(drawn)}"/>'
+                for name in figures}
+
+    monkeypatch.setattr(pdf, "render_svgs", draw)
+    first = pack_html(demo)
+    assert pack_html(demo) == first and len(drawn) == 1
+    assert drawn[0] == ["compliance", "plan", "status-by-pillar", "status-over-time"]
+    with demo.app_context():
+        report = db.session.scalar(select(GroupReport.id).where(GroupReport.state == "accepted").limit(1))
+        db.session.execute(update(GroupReport).where(GroupReport.id == report).values(version=GroupReport.version + 1))
+        db.session.commit()
+    assert pack_html(demo) != first and len(drawn) == 2
