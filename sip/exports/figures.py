@@ -1,12 +1,13 @@
 """The dashboards' charts for the report pack: the same `sip.dashboards.charts` figures, drawn as SVG by kaleido.
 
 kaleido drives a headless Chromium (the system one, never a download). Each app process starts it at its first
-export and keeps it for the next ones (kaleido's sync server, one export drawing at a time per process), so only the
-first PDF pays the browser's start-up (about 2 s). If that browser fails, the figures are drawn once more by a
+export and keeps it for the next ones (`KeptRenderer`, two tabs drawing at once), so only the first PDF pays the
+browser's start-up (about 2 s). If that browser fails, the figures are drawn once more by a
 browser started for this export alone, and the kept one is started again next time. When no Chromium is there, or it
 fails, `render_svgs` raises ChartsUnavailable and the PDF is made without chart images, saying so.
 """
 import asyncio
+import atexit
 import html
 import logging
 import re
@@ -97,28 +98,86 @@ def _run(coroutine):
     return result["value"]
 
 
+class KeptRenderer:
+    """A kaleido (headless Chromium, two tabs) kept by this process between exports, on an event loop in a thread of
+    its own; the figures of one export are drawn two at a time (about a quarter faster than one after another)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="sip-export-charts", daemon=True)
+        self.thread.start()
+        try:
+            self.kaleido = self._call(self._open(), RENDER_TIMEOUT)
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    async def _open(self):
+        """Start the browser (on the renderer's loop)."""
+        import kaleido
+
+        renderer = kaleido.Kaleido(path=self.path, n=TABS, mathjax=False, timeout=RENDER_TIMEOUT)
+        await renderer.open()
+        return renderer
+
+    def _call(self, coroutine, timeout: float):
+        """Run a coroutine on the renderer's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def draw(self, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
+        """Every figure as SVG text."""
+        async def every_figure():
+            drawn = await asyncio.gather(*(self.kaleido.calc_fig(figure, opts=options)
+                                           for figure, options in jobs.values()))
+            return {name: svg.decode("utf-8") for name, svg in zip(jobs, drawn, strict=True)}
+
+        return self._call(every_figure(), RENDER_TIMEOUT * max(len(jobs), 1))
+
+    def close(self) -> None:
+        """Stop the browser and the loop."""
+        try:
+            self._call(self.kaleido.close(), 30)
+        except Exception as error:  # noqa: BLE001  closing a broken browser may fail too; the loop still stops
+            log.info("the kept Chromium did not close cleanly: %s", type(error).__name__)
+        finally:
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        """Stop the loop's thread."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+TABS = 2
 _kept_lock = threading.Lock()
-_kept_path: list[str] = []  # the Chromium the kept kaleido server runs, when it runs
+_kept: list[KeptRenderer] = []  # this process's renderer, once started
+
+
+def _close_kept() -> None:
+    """Stop the kept renderer (at exit, or when it failed)."""
+    while _kept:
+        _kept.pop().close()
+
+
+atexit.register(_close_kept)
 
 
 def _render_kept(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
-    """Draw every figure with this process's kept kaleido server, starting it (or restarting it) when needed."""
-    import kaleido
-
+    """Draw every figure with this process's kept renderer, starting it (or restarting it) when needed."""
     with _kept_lock:
-        if _kept_path != [path]:
-            if _kept_path:
-                kaleido.stop_sync_server(silence_warnings=True)
-                _kept_path.clear()
-            kaleido.start_sync_server(path=path, n=1, mathjax=False, timeout=RENDER_TIMEOUT, silence_warnings=True)
-            _kept_path.append(path)
-        try:
-            return {name: kaleido.calc_fig_sync(figure, opts=options).decode("utf-8")
-                    for name, (figure, options) in jobs.items()}
-        except Exception:
-            kaleido.stop_sync_server(silence_warnings=True)
-            _kept_path.clear()
-            raise
+        if _kept and _kept[0].path != path:
+            _close_kept()
+        if not _kept:
+            _kept.append(KeptRenderer(path))
+        renderer = _kept[0]
+    try:
+        return renderer.draw(jobs)
+    except Exception:
+        with _kept_lock:
+            if _kept and _kept[0] is renderer:
+                _close_kept()
+        raise
 
 
 STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')

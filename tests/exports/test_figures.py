@@ -73,3 +73,38 @@ def test_charts_are_drawn_once_while_the_data_stays_the_same_and_again_after_a_c
         db.session.execute(update(GroupReport).where(GroupReport.id == report).values(version=GroupReport.version + 1))
         db.session.commit()
     assert pack_html(demo) != first and len(drawn) == 2
+
+
+def small_figures() -> dict:
+    """Two small figures to draw."""
+    import plotly.graph_objects as go
+
+    return {"bars": go.Figure(go.Bar(x=["a", "b"], y=[3, 4])), "line": go.Figure(go.Scatter(x=[1, 2], y=[2, 1]))}
+
+
+def test_the_kept_renderer_draws_every_figure_and_is_kept_for_the_next_export(app):
+    from sip.exports import figures
+
+    with app.app_context():
+        first = figures.render_svgs(small_figures())
+        renderer = figures._kept[0]
+        again = figures.render_svgs(small_figures())
+    assert set(first) == {"bars", "line"} and all(svg.startswith("<svg") for svg in first.values())
+    assert figures._kept[0] is renderer and set(again) == {"bars", "line"}
+
+
+def test_a_failing_kept_renderer_is_replaced_and_the_charts_are_drawn_all_the_same(app, monkeypatch):
+    from sip.exports import figures
+
+    with app.app_context():
+        figures.render_svgs(small_figures())
+        broken = figures._kept[0]
+
+        def fail(jobs):
+            raise RuntimeError("the tab crashed")
+
+        monkeypatch.setattr(broken, "draw", fail)
+        drawn = figures.render_svgs(small_figures())  # by a browser started for this export alone
+        assert set(drawn) == {"bars", "line"} and not figures._kept
+        figures.render_svgs(small_figures())
+        assert figures._kept and figures._kept[0] is not broken
