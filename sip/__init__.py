@@ -15,13 +15,15 @@ def create_app(config: Config | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    from sip.core import delivery, errors, logs, templating
+
+    app.request_class = errors.CleanRequest  # query-string and form parameters without control characters
     app.config.from_object(config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     from sip import cli
-    from sip.core import delivery, errors, logs, templating
 
     delivery.install(app)
     logs.install_json_logs(app)

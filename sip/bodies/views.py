@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sip.accounts.models import User
 from sip.bodies import queries, services
 from sip.bodies.forms import DissolveForm, NewGroupForm
-from sip.bodies.permissions import can_dissolve, can_form_groups, can_manage_members, can_view_members
+from sip.bodies.permissions import (can_dissolve, can_form_groups, can_manage_members, can_view_body,
+                                    can_view_members)
 from sip.core.i18n import current_language, pick
-from sip.extensions import csrf, db
+from sip.extensions import csrf, db, login_manager
 from sip.plan.queries import fold
 
 bp = Blueprint("bodies", __name__, url_prefix="/bodies")
@@ -25,6 +26,8 @@ def _actor():
 @bp.get("")
 def index():
     """Every body with its kind and how many activities it is responsible for."""
+    if not can_view_body(_actor(), None):
+        return login_manager.unauthorized()
     lang = current_language()
     bodies = sorted(queries.all_bodies(), key=lambda body: fold(pick(body.name, lang)))
     return render_template("bodies/index.html", bodies=bodies, counts=queries.activity_counts(),
@@ -36,8 +39,10 @@ def show(slug: str):
     """One body: what it is, the activities it is responsible for, its reports and who belongs to it (signed in)."""
     from sip.reporting.permissions import can_view_report
 
-    body = queries.find_body(slug) or abort(404)
     viewer = _actor()
+    if not can_view_body(viewer, None):
+        return login_manager.unauthorized()
+    body = queries.find_body(slug) or abort(404)
     # Anonymous readers get no member at all (None), not an empty list: the template then shows no section.
     members = queries.members_seen_by(viewer, body) if can_view_members(viewer, body) else None
     reports = ([r for r in queries.reports_of(body) if can_view_report(viewer, body, r)]

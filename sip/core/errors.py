@@ -55,10 +55,7 @@ def _max_megabytes(app: Flask) -> str:
 
 
 def register(app: Flask) -> None:
-    """Clean parameters, and render every error with the error template."""
-    if app.request_class is Request:
-        app.request_class = CleanRequest
-
+    """Refuse what no page sends, and render every error with the error template."""
     @app.before_request
     def _refuse_what_no_page_sends():
         # No address of the site holds a NUL (PostgreSQL could not even look it up), and every change is a form

@@ -7,15 +7,25 @@ from sip.bodies.queries import body_choices
 from sip.core.i18n import current_language
 from sip.core.pagination import requested_page
 from sip.core.parts import cached_part
+from sip.extensions import login_manager
 from sip.governance import history
 from sip.governance import permissions as governance
 from sip.governance import queries as governance_queries
 from sip.governance.models import PLAN_STATES
 from sip.plan import queries
 from sip.plan.forms import PlanFilterForm
+from sip.plan.permissions import can_view_plan
 from sip.reporting.queries import activity_history
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
+
+
+@bp.before_request
+def _follow_the_plans_visibility():
+    """With SIP_PUBLIC_PLAN off, every plan page asks an anonymous reader to sign in first."""
+    if not can_view_plan(current_user._get_current_object()):
+        return login_manager.unauthorized()
+    return None
 
 
 def strategy_or_404():

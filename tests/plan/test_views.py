@@ -242,3 +242,25 @@ def test_an_invalid_filter_is_refused_on_every_visit_not_only_the_first(seeded, 
         response = client.get("/plan?status=bogus&lang=en")
         assert response.status_code == 400
         assert "this value is not valid and was ignored." in page_text(response)
+
+
+PLAN_AND_BODY_PAGES = ["/plan", "/plan/activities/1.1.1.2", "/plan/commitments", "/plan/glossary", "/plan/about",
+                       "/plan?as_of=2023-11", "/bodies", "/bodies/glc", "/bodies/no-such-body"]
+
+
+def test_with_the_plan_not_public_every_plan_and_body_page_asks_to_sign_in_first(seeded, client):
+    seeded.config["SIP_PUBLIC_PLAN"] = False
+    for url in PLAN_AND_BODY_PAGES:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+    assert client.get("/").status_code == 200  # the home page still says what this is
+
+
+def test_with_the_plan_not_public_a_signed_in_reader_sees_it(seeded, client, make_user):
+    from tests.conftest import log_in
+
+    seeded.config["SIP_PUBLIC_PLAN"] = False
+    log_in(client, make_user())
+    for url in PLAN_AND_BODY_PAGES[:-1]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/bodies/no-such-body").status_code == 404
