@@ -1,8 +1,8 @@
 """The report pack as an Excel workbook (openpyxl, write-only so that a large plan stays fast and small in memory).
 
-Sheets: a summary, the plan, the updates (one row per activity, quarter and reporting group), reporting compliance
-and the risks. Each sheet is written by one function of SHEETS, `writer(book, pack)`, so another sheet (the plan's
-changes, for instance) is one more function in the list. Every table has a styled header, a filter, frozen panes and
+Sheets: a summary, the plan, the updates (one row per activity, quarter and reporting group), reporting compliance,
+the risks and the plan's changes since its first recorded version. Each sheet is written by one function of SHEETS,
+`writer(book, pack)`, so another sheet is one more function in the list. Every table has a styled header, a filter, frozen panes and
 widths fitted to its content; a text cell that starts with =, +, - or @ is stored as text, never as a formula.
 """
 import io
@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sip.core.i18n import pick
 from sip.dashboards.colours import COMPLIANCE_COLOURS, STATUS_COLOURS, STATUS_ORDER
 from sip.dashboards.views import COMPLIANCE_LABELS
 from sip.exports.content import Pack, light, status_label
@@ -183,9 +184,46 @@ def risks_sheet(book: Workbook, pack: Pack) -> None:
     write_table(book, _("Risks"), columns, pack.risks(), frozen_columns=2, styles=colour)
 
 
+def plan_change_rows(pack: Pack) -> list[dict]:
+    """Every change to the plan since its first recorded version, version by version (each GLM that amended it),
+    oldest first: `version_diff` rows with the version that made them."""
+    from sip.governance.diff import version_diff
+    from sip.governance.history import versions
+
+    recorded = versions(pack.strategy)
+    rows = []
+    for before, after in zip(recorded, recorded[1:], strict=False):
+        name = f"{after.tag} · {pick(after.name, pack.lang)} ({after.effective_on.isoformat()})"
+        rows += [dict(row, version=name) for row in version_diff(pack.strategy, before, after, pack.lang)
+                 .to_dict("records")]
+    return rows
+
+
+def plan_changes_sheet(book: Workbook, pack: Pack) -> None:
+    """The plan's changes since its first recorded version: what each GLM added, retired, reworded, moved or gave to
+    other bodies, with the text before and after and the amendments that made the change."""
+    rows = plan_change_rows(pack)
+    if not rows:
+        sheet = _sheet(book, _("Plan changes"))
+        sheet.column_dimensions["A"].width = 90
+        sheet.append([cell(sheet, _("The plan has not changed since its first recorded version."), font=BOLD)])
+        return
+    columns = [
+        Column(_("Version"), "", 30, lambda r: r["version"]),
+        Column(_("Change"), "", 16, lambda r: r["change"]),
+        Column(_("Code"), "", 10, lambda r: r["code"]),
+        Column(_("Activity"), "", 55, lambda r: r["text"]),
+        Column(_("Before"), "", 45, lambda r: r["before"]),
+        Column(_("After"), "", 45, lambda r: r["after"]),
+        Column(_("Words changed"), "", 45, lambda r: r["text_diff"]),
+        Column(_("Amendments"), "", 12, lambda r: r["amendments"]),
+    ]
+    write_table(book, _("Plan changes"), columns, rows, frozen_columns=3)
+
+
 # The sheets, in order: add a writer here to add a sheet.
 SHEETS: list[Callable[[Workbook, Pack], None]] = [summary_sheet, plan_sheet, updates_sheet, compliance_sheet,
-                                                  risks_sheet]
+                                                  risks_sheet, plan_changes_sheet]
 
 
 def build_workbook(pack: Pack, sheets: list[Callable[[Workbook, Pack], None]] | None = None) -> bytes:

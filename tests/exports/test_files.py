@@ -275,7 +275,7 @@ def sheet_rows(sheet) -> list[list]:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_workbook_plan_sheet_has_every_activity_with_its_status_in_the_language(demo, lang):
     book = workbook(build(demo, "xlsx", GLM_PERIOD, lang))
-    assert len(book.sheetnames) == 5
+    assert len(book.sheetnames) == 6
     plan = book.worksheets[1]
     header, *rows = sheet_rows(plan)
     with demo.app_context():
@@ -310,7 +310,7 @@ def test_workbook_updates_sheet_has_one_row_per_activity_quarter_and_group_of_ac
 
 def test_workbook_sheets_have_a_styled_header_filters_frozen_panes_and_widths(demo):
     book = workbook(build(demo, "xlsx", GLM_PERIOD, "en"))
-    assert book.sheetnames == ["Summary", "Plan", "Updates", "Compliance", "Risks"]
+    assert book.sheetnames == ["Summary", "Plan", "Updates", "Compliance", "Risks", "Plan changes"]
     for name in ("Plan", "Updates", "Compliance", "Risks"):
         sheet = book[name]
         assert sheet.auto_filter.ref.startswith("A1:"), name
@@ -323,6 +323,7 @@ def test_workbook_sheets_have_a_styled_header_filters_frozen_panes_and_widths(de
                                                   "Working groups", "Strategic Advisory Group"}
     risks = sheet_rows(book["Risks"])
     assert [row[0] for row in risks[1:]] == ["3.1.2.1"]
+    assert sheet_rows(book["Plan changes"]) == [["The plan has not changed since its first recorded version."]]
     assert_nothing_personal(" ".join(str(value) for sheet in book for row in sheet_rows(sheet) for value in row))
 
 

@@ -1,4 +1,6 @@
 """What changed between two versions: the word diff, the list of changes, and the table for the Excel export."""
+from datetime import date
+
 import pytest
 
 from sip.governance.diff import DATAFRAME_COLUMNS, Segment, compare, plain_diff, version_diff, word_diff
@@ -116,3 +118,26 @@ def test_the_table_of_two_equal_versions_is_empty_with_the_same_columns(seeded):
         baseline = resolve_as_of(strategy, "2023-11")
         frame = version_diff(strategy, baseline, baseline)
         assert frame.empty and list(frame.columns) == DATAFRAME_COLUMNS
+
+
+def test_the_workbook_lists_each_glms_changes_with_the_text_before_and_after(seeded, world, propose, endorse, verify):
+    import io
+
+    from openpyxl import load_workbook
+
+    from sip.exports import services as exports
+
+    amendment = propose()
+    endorse(amendment)
+    tag = verify(amendment)
+    with seeded.test_request_context("/"):
+        strategy = current_strategy()
+        choice = exports.choose(strategy, "2026-Q4", "en", "en", today=date(2026, 12, 31))
+        content = exports.export("xlsx", strategy, choice, today=date(2026, 12, 31)).content
+    header, *rows = [list(row) for row in load_workbook(io.BytesIO(content))["Plan changes"].iter_rows(values_only=True)]
+    assert header == ["Version", "Change", "Code", "Activity", "Before", "After", "Words changed", "Amendments"]
+    assert len(rows) == 1
+    version, change, code, text, before, after, words, amendments = rows[0]
+    assert version.startswith(f"{tag} · ") and change == "Reworded" and code == TRAINING
+    assert after == text == "Run regional trainings in humanitarian logistics." and before and before != after
+    assert "{+" in words and amendments == str(amendment)
