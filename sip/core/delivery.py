@@ -9,12 +9,13 @@ import gzip
 import hashlib
 import mimetypes
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response, abort, request
 from werkzeug.security import safe_join
+
+from sip.core.parts import PartCache
 
 # Content types worth compressing (images other than SVG, and fonts, are compressed already).
 COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml", "application/xml")
@@ -37,32 +38,19 @@ def compressible(response: Response) -> bool:
             and response.mimetype.startswith(COMPRESSIBLE) and (response.content_length or 0) >= MIN_SIZE)
 
 
-class Compressed:
-    """Gzipped bodies kept by their digest: a page whose bytes repeat (an anonymous visitor's plan page, kept
-    rendered) is compressed once per process rather than once per request; different bytes simply miss."""
+# Gzipped bodies kept by their digest: a page whose bytes repeat (an anonymous visitor's plan page, kept rendered)
+# is compressed once per process rather than once per request; different bytes simply miss.
+_compressed = PartCache(size=32)
 
-    def __init__(self, size: int = 32):
-        self.size = size
-        self.entries: OrderedDict[bytes, bytes] = OrderedDict()
-        self.lock = threading.Lock()
 
-    def __call__(self, data: bytes) -> bytes:
-        """data gzipped (at LEVEL, without a time stamp, so equal bytes give equal output)."""
-        digest = hashlib.blake2b(data, digest_size=16).digest()
-        with self.lock:
-            found = self.entries.get(digest)
-            if found is not None:
-                self.entries.move_to_end(digest)
-                return found
+def compressed(data: bytes, cache: PartCache = _compressed) -> bytes:
+    """data gzipped (at LEVEL, without a time stamp, so equal bytes give equal output), once per distinct body."""
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    found = cache.get(digest)
+    if found is None:
         found = gzip.compress(data, compresslevel=LEVEL, mtime=0)
-        with self.lock:
-            self.entries[digest] = found
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return found
-
-
-compressed = Compressed()
+        cache.put(digest, found)
+    return found
 
 
 def compress_response(response: Response) -> Response:

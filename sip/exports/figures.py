@@ -65,42 +65,9 @@ def for_print(figure: go.Figure) -> tuple[go.Figure, dict]:
     return figure, {"format": "svg", "width": width, "height": height}
 
 
-async def _render(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
-    """Draw every figure in one Chromium session."""
-    import kaleido
-
-    drawn = {}
-    async with kaleido.Kaleido(path=path, n=1, mathjax=False, timeout=RENDER_TIMEOUT) as renderer:
-        for name, (figure, options) in jobs.items():
-            drawn[name] = (await renderer.calc_fig(figure, opts=options)).decode("utf-8")
-    return drawn
-
-
-def _run(coroutine):
-    """Run a coroutine to its end, in a thread of its own when this thread already runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    result: dict = {}
-
-    def target() -> None:
-        try:
-            result["value"] = asyncio.run(coroutine)
-        except BaseException as error:  # noqa: BLE001  handed to the caller's thread, which raises it
-            result["error"] = error
-
-    worker = threading.Thread(target=target, name="sip-export-charts")
-    worker.start()
-    worker.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
-
-
 class KeptRenderer:
-    """A kaleido (headless Chromium, two tabs) kept by this process between exports, on an event loop in a thread of
-    its own; the figures of one export are drawn two at a time (about a quarter faster than one after another)."""
+    """A kaleido (headless Chromium, two tabs) on an event loop in a thread of its own, which the process keeps
+    between exports; the figures of one export are drawn two at a time (about a quarter faster than one by one)."""
 
     def __init__(self, path: str):
         self.path = path
@@ -203,6 +170,15 @@ def for_weasyprint(svg: str) -> str:
         svg = shorter
 
 
+def _draw_once(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
+    """Draw every figure with a browser started for this export alone."""
+    renderer = KeptRenderer(path)
+    try:
+        return renderer.draw(jobs)
+    finally:
+        renderer.close()
+
+
 def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
     """Each figure as SVG text, drawn by kaleido with the system Chromium; ChartsUnavailable when it cannot be."""
     if not figures:
@@ -217,7 +193,7 @@ def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
         log.warning("the kept Chromium could not draw the export charts (%s); starting one for this export",
                     type(error).__name__)
     try:
-        return _run(_render(path, jobs))
+        return _draw_once(path, jobs)
     except Exception as error:  # a browser that fails to start or to draw must not stop the report
         log.warning("export charts could not be drawn with %s: %s", path, type(error).__name__)
         raise ChartsUnavailable(f"{type(error).__name__}: {error}".splitlines()[0][:300]) from error

@@ -3,6 +3,7 @@ import gzip
 import re
 
 from sip.core import delivery
+from sip.core.parts import PartCache
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -80,7 +81,11 @@ def test_equal_bodies_are_compressed_once_and_different_ones_each_time(monkeypat
     calls = []
     real = gzip.compress
     monkeypatch.setattr(delivery.gzip, "compress", lambda data, **kw: calls.append(data) or real(data, **kw))
-    compressed = delivery.Compressed(size=2)
+    cache = PartCache(size=2)
+
+    def compressed(data: bytes) -> bytes:
+        return delivery.compressed(data, cache)
+
     page, other, third = b"<p>plan</p>" * 200, b"<p>other</p>" * 200, b"<p>third</p>" * 200
     assert gzip.decompress(compressed(page)) == page
     assert compressed(page) == compressed(page) and len(calls) == 1
