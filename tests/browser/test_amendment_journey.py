@@ -10,6 +10,7 @@ from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting.services import ensure_periods, find_period, set_glm
+from tests.browser.journeys import sign_in
 from tests.conftest import DEFAULT_PASSWORD
 
 CODE = "3.1.1.2"  # an activity of the training working group
@@ -30,15 +31,6 @@ def add_people_and_a_glm(app) -> None:
         ensure_periods(strategy)
         db.session.commit()
         set_glm(find_period(strategy, "2026-Q4"), True, "GLM November 2026", actor=None)
-
-
-def sign_in(page, base: str, email: str) -> None:
-    """Sign in through the login form, in English."""
-    page.goto(f"{base}/login?lang=en")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def as_someone_else(browser, base: str, email: str):

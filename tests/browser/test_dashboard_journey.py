@@ -12,6 +12,7 @@ from sip.plan.models import Activity
 from sip.plan.queries import current_strategy
 from sip.reporting.models import ActivityUpdate, GroupReport
 from sip.reporting.services import close_period, ensure_periods, find_period, open_period
+from tests.browser.journeys import sign_in
 from tests.conftest import DEFAULT_PASSWORD
 
 CHARTS = ("status-by-pillar", "status-over-time", "compliance", "plan")
@@ -46,14 +47,6 @@ def add_sag_member_and_accepted_reports(app) -> None:
                 report.updates.append(ActivityUpdate(activity=activities[code], status=status,
                                                      challenges=f"Challenge of {code}"))
         db.session.commit()
-
-
-def sign_in(page, base: str, email: str) -> None:
-    """Sign in through the login form, in English."""
-    page.goto(f"{base}/login?lang=en")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def pillar_row(page, number: int):

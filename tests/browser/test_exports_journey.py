@@ -14,6 +14,7 @@ from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting.services import ensure_periods
+from tests.browser.journeys import sign_in
 from tests.conftest import DEFAULT_PASSWORD
 
 SECRETARIAT = "secretariat.exports@example.org"
@@ -33,14 +34,6 @@ def add_secretariat_and_demo_reports(app) -> None:
                       password_hash=hash_password(DEFAULT_PASSWORD))
         db.session.add_all([person, Membership(user=person, body=rome, role="member")])
         db.session.commit()
-
-
-def sign_in(page, base: str, email: str) -> None:
-    """Sign in through the login form, in English."""
-    page.goto(f"{base}/login?lang=en")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_secretariat_downloads_the_workbook_and_the_pdf_in_french(live_server, live_app, page, tmp_path):

@@ -9,6 +9,7 @@ from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting.services import ensure_periods, find_period, open_period
+from tests.browser.journeys import sign_in
 from tests.conftest import DEFAULT_PASSWORD
 
 ACTIVITIES = ("3.1.1.2", "3.1.2.1")  # the training working group's activities
@@ -26,14 +27,6 @@ def add_people_and_open_quarter(app) -> None:
         ensure_periods(strategy)
         db.session.commit()
         open_period(find_period(strategy, "2026-Q4"), date(2027, 1, 15), actor=None, opens_on=date(2026, 11, 1))
-
-
-def sign_in(page, base: str, email: str) -> None:
-    """Sign in through the login form."""
-    page.goto(f"{base}/login?lang=en")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def review(browser, base: str, decision: str, note: str = "") -> None:
