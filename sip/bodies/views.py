@@ -23,11 +23,17 @@ def _actor():
     return current_user._get_current_object()
 
 
+@bp.before_request
+def _follow_the_plans_visibility():
+    """Body pages follow the plan's visibility: with SIP_PUBLIC_PLAN off, an anonymous reader signs in first."""
+    if not can_view_body(_actor(), None):
+        return login_manager.unauthorized()
+    return None
+
+
 @bp.get("")
 def index():
     """Every body with its kind and how many activities it is responsible for."""
-    if not can_view_body(_actor(), None):
-        return login_manager.unauthorized()
     lang = current_language()
     bodies = sorted(queries.all_bodies(), key=lambda body: fold(pick(body.name, lang)))
     return render_template("bodies/index.html", bodies=bodies, counts=queries.activity_counts(),
@@ -39,10 +45,8 @@ def show(slug: str):
     """One body: what it is, the activities it is responsible for, its reports and who belongs to it (signed in)."""
     from sip.reporting.permissions import can_view_report
 
-    viewer = _actor()
-    if not can_view_body(viewer, None):
-        return login_manager.unauthorized()
     body = queries.find_body(slug) or abort(404)
+    viewer = _actor()
     # Anonymous readers get no member at all (None), not an empty list: the template then shows no section.
     members = queries.members_seen_by(viewer, body) if can_view_members(viewer, body) else None
     reports = ([r for r in queries.reports_of(body) if can_view_report(viewer, body, r)]

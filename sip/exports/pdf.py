@@ -10,11 +10,11 @@ from flask import render_template
 from flask_babel import gettext as _
 
 from sip.config import ROOT
+from sip.core.parts import cached_part, periods_key
 from sip.dashboards.colours import COMPLIANCE_COLOURS
 from sip.dashboards.views import COMPLIANCE_LABELS
 from sip.exports.availability import chromium_problem
 from sip.exports.content import Pack, light
-from sip.core.parts import cached_part, periods_key
 from sip.exports.figures import ChartsUnavailable, build_figures, for_weasyprint, render_svgs
 
 STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
