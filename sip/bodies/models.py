@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sip.extensions import db
@@ -14,6 +14,9 @@ BODY_KINDS = {
     "cluster": _l("Cluster"),
     "advisory_group": _l("Advisory group"),
 }
+
+# Bodies whose members file their own report; the others report through a focal point.
+PEOPLE_KINDS = ("working_group", "advisory_group", "support_team")
 
 
 class Body(db.Model):
@@ -32,8 +35,19 @@ class Body(db.Model):
     dissolved_on: Mapped[date | None] = mapped_column(Date)
     mandate_ends_on: Mapped[date | None] = mapped_column(Date)  # the end of a working group's mandate
     terms_of_reference_url: Mapped[str | None] = mapped_column(String(500))
+    # Bodies that are not a group of people (the cluster, the country teams) report through a focal point named
+    # by the secretariat: a person, or the secretariat itself on their behalf.
+    focal_point_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reported_by_secretariat: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    responsibilities = relationship("Responsibility", back_populates="body")
+    responsibilities = relationship("Responsibility", back_populates="body",
+                                    foreign_keys="Responsibility.body_id")
+    focal_point = relationship("User", foreign_keys=[focal_point_id])
+
+    @property
+    def is_group_of_people(self) -> bool:
+        """True for bodies whose own members file the report (working groups, the SAG, the support team)."""
+        return self.kind in PEOPLE_KINDS
 
     @property
     def is_active(self) -> bool:

@@ -33,9 +33,9 @@ def plan_state(activity: Activity) -> str:
     body). An activity that a report calls completed stays active in the plan until an amendment retires it.
     """
     if activity.retired_on is not None:
-        return activity.status if activity.status in CLOSED_STATUSES else "completed"
-    if activity.status in CLOSED_STATUSES and not activity.responsibilities:
-        return activity.status
+        return activity.plan_status if activity.plan_status in CLOSED_STATUSES else "completed"
+    if activity.plan_status in CLOSED_STATUSES and not activity.responsibilities:
+        return activity.plan_status
     return "active"
 
 

@@ -71,8 +71,10 @@ class ActivityRevision(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), default="active")
     search_text: Mapped[str] = mapped_column(Text, default="")
+    accountable_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
 
     activity = relationship("Activity")
+    accountable_body = relationship("Body", foreign_keys=[accountable_body_id])
     version = relationship("PlanVersion", foreign_keys=[version_id])
     superseded_by = relationship("PlanVersion", foreign_keys=[superseded_by_id])
     output = relationship("Output")

@@ -20,7 +20,9 @@ from sip.core.models import utcnow
 from sip.extensions import db
 from sip.governance import history, permissions
 from sip.governance.models import AMENDMENT_KINDS, OPEN_STATES, RETIRE_AS, Amendment, PlanVersion
-from sip.plan.models import ROLES, Activity, Output, Responsibility, Strategy
+from sip.plan.models import ROLES, Activity, Output, Responsibility, Strategy, default_accountable
+from sip.reporting import services as reporting_services
+from sip.reporting import statuses
 from sip.reporting.models import ReportingPeriod
 
 CODE_PATTERN = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
@@ -530,14 +532,14 @@ def record_glm(amendment: Amendment, actor, verified: bool, period: ReportingPer
 def apply_change(strategy: Strategy, amendment: Amendment, version: PlanVersion, on: date) -> Activity:
     """Change the live plan as the amendment says and record the activity's new revision in `version`."""
     if amendment.kind == "add":
-        activity = _add_activity(strategy, amendment)
+        activity = _add_activity(strategy, amendment, on)
         amendment.activity = activity
     else:
         activity = amendment.activity
         if amendment.kind == "edit_text":
             activity.text = dict(amendment.proposed_text)
         elif amendment.kind == "retire":
-            activity.status, activity.retired_on = amendment.retire_as, on
+            activity.plan_status, activity.retired_on = amendment.retire_as, on
         elif amendment.kind == "move":
             output = db.session.get(Output, amendment.proposed_output_id)
             activity.position = history.position_after_output(strategy, output, exclude_id=activity.id)
@@ -546,15 +548,18 @@ def apply_change(strategy: Strategy, amendment: Amendment, version: PlanVersion,
         elif amendment.kind == "responsibilities":
             _replace_responsibilities(activity, amendment.proposed_responsibilities)
     history.record_revision(activity, version)
+    statuses.refresh(strategy.id, [activity.id])
+    reporting_services.sync_open_reports(strategy.id, [activity.id])
     return activity
 
 
-def _add_activity(strategy: Strategy, amendment: Amendment) -> Activity:
+def _add_activity(strategy: Strategy, amendment: Amendment, on: date) -> Activity:
     """Create the proposed activity at the end of its output."""
     output = db.session.get(Output, amendment.proposed_output_id)
     position = history.position_after_output(strategy, output)
     activity = Activity(strategy_id=strategy.id, output=output, code=amendment.proposed_code,
-                        text=dict(amendment.proposed_text), status="planned", position=position)
+                        text=dict(amendment.proposed_text), plan_status="planned", position=position,
+                        added_on=on)
     db.session.add(activity)
     _replace_responsibilities(activity, amendment.proposed_responsibilities)
     db.session.flush()
@@ -562,13 +567,18 @@ def _add_activity(strategy: Strategy, amendment: Amendment) -> Activity:
 
 
 def _replace_responsibilities(activity: Activity, items: list[dict]) -> None:
-    """Make the listed bodies (with their roles) the activity's responsible bodies."""
+    """Make the listed bodies (with their roles) the activity's responsible bodies, and name the accountable one:
+    the one marked so, else the same body as before if it is still responsible, else the default."""
     ids = dict(db.session.execute(select(Body.slug, Body.id).where(Body.slug.in_([i["body"] for i in items]))).all())
     activity.responsibilities.clear()
     db.session.flush()  # the old rows go first: (activity, body, role) is unique
     for index, item in enumerate(items):
         activity.responsibilities.append(Responsibility(body_id=ids[item["body"]], role=item["role"],
                                                         note=item.get("note"), position=index))
+    marked = [ids[item["body"]] for item in items if item.get("accountable")]
+    still = activity.accountable_body_id in ids.values()
+    activity.accountable_body_id = (marked[0] if marked else activity.accountable_body_id if still
+                                    else default_accountable(activity.responsibilities))
 
 
 # --- hand-over before a body is dissolved -------------------------------------------------------

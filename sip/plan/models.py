@@ -120,17 +120,35 @@ class Activity(db.Model):
     output_id: Mapped[int] = mapped_column(ForeignKey("output.id"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     text: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="planned")
+    # What the plan itself says (planned; completed when the source prints TERMINÉ; completed or discontinued once
+    # retired), never the progress reported: an activity's current status is sip.reporting.statuses'.
+    plan_status: Mapped[str] = mapped_column("status", String(20), default="planned")
     position: Mapped[int] = mapped_column(Integer)
+    added_on: Mapped[date | None] = mapped_column(Date)  # None: in the plan from the start
     retired_on: Mapped[date | None] = mapped_column(Date)
+    # The one body whose quarterly report sets the activity's status (the "A" of a RACI matrix).
+    accountable_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     footnote: Mapped[dict | None] = mapped_column(JSON)
     footnote_url: Mapped[str | None] = mapped_column(String(500))
     search_text: Mapped[str] = mapped_column(Text, default=_search_text_default)
 
     output = relationship("Output", back_populates="activities")
+    accountable_body = relationship("Body", foreign_keys=[accountable_body_id])
     responsibilities = relationship(
         "Responsibility", back_populates="activity", order_by="Responsibility.position", cascade="all, delete-orphan"
     )
+
+
+ACCOUNTABLE_ROLES = ("lead", "organiser")
+
+
+def default_accountable(responsibilities) -> int | None:
+    """The body accountable by default: the first lead or organiser, otherwise the first responsible body."""
+    ordered = sorted(responsibilities, key=lambda r: (r.position or 0, r.id or 0))
+    for responsibility in ordered:
+        if responsibility.role in ACCOUNTABLE_ROLES:
+            return responsibility.body_id
+    return ordered[0].body_id if ordered else None
 
 
 @event.listens_for(Activity, "before_update")

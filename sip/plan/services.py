@@ -10,7 +10,7 @@ from sip.core import audit
 from sip.extensions import db
 from sip.governance import history
 from sip.plan import consistency
-from sip.plan.models import Activity, Commitment, GlossaryTerm, Outcome, Output, Pillar, Responsibility, Strategy
+from sip.plan.models import default_accountable, Activity, Commitment, GlossaryTerm, Outcome, Output, Pillar, Responsibility, Strategy
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _activity(strategy: Strategy, record: dict, position: int, body_ids: dict) -
         strategy_id=strategy.id,
         code=record["code"],
         text=record["text"],
-        status=record["status"],
+        plan_status=record["status"],
         position=position,
         footnote=record.get("footnote"),
         footnote_url=record.get("footnote_url"),
@@ -96,6 +96,7 @@ def _activity(strategy: Strategy, record: dict, position: int, body_ids: dict) -
         activity.responsibilities.append(
             Responsibility(body_id=body_ids[r["body"]], role=r["role"], note=r.get("note"), position=index)
         )
+    activity.accountable_body_id = default_accountable(activity.responsibilities)
     return activity
 
 

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sip.core.models import utcnow
@@ -108,6 +108,10 @@ class ActivityUpdate(db.Model):
     support_needed: Mapped[str] = mapped_column(Text, default="")
     evidence_links: Mapped[str] = mapped_column(Text, default="")
     no_progress: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A responsible body that is not accountable adds a contribution note (in `achievements`), with no status.
+    contribution: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The text fields that repeat the last accepted update word for word (carried forward, not edited yet).
+    carried_fields: Mapped[list] = mapped_column(JSON, default=list)
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("activity_update.id"))
     carried: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -149,3 +153,32 @@ class ReminderLog(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     sent_on: Mapped[date] = mapped_column(Date)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+STATUS_SOURCES = {"plan": _l("The plan"), "report": _l("Accepted report"), "amendment": _l("Amendment")}
+
+
+class ActivityStatus(db.Model):
+    """An activity's status as of a quarter: one row per activity for each quarter in which it is in the plan.
+
+    The one truth about progress. Written (sip.reporting.statuses.refresh) in the transaction that accepts a
+    report, applies an amendment or changes who is accountable; every page, export and API reads it. The current
+    status is the latest quarter's row.
+    """
+
+    __tablename__ = "activity_status"
+    __table_args__ = (UniqueConstraint("activity_id", "period_id", name="uq_activity_status_activity_period"),
+                      Index("ix_activity_status_period_status", "period_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("reporting_period.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    progress_pct: Mapped[int | None] = mapped_column(Integer)
+    update_id: Mapped[int | None] = mapped_column(ForeignKey("activity_update.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(12), default="plan")  # plan | report | amendment
+    reported_in_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_period.id"))  # the update's quarter
+
+    activity = relationship("Activity")
+    period = relationship("ReportingPeriod", foreign_keys=[period_id])
+    update = relationship("ActivityUpdate")

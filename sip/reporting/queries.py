@@ -10,6 +10,7 @@ from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.models import Activity, Responsibility, Strategy
 from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportingPeriod
+from sip.reporting import statuses
 from sip.reporting.services import CLOSED_STATUSES, parse_period_code
 
 # The bodies that present quarterly reports: the working groups and the SAG.
@@ -98,13 +99,13 @@ def reportable_counts(body_ids: list[int]) -> dict[int, int]:
     """How many activities each body reports on (as `services.reportable_activities`): one query."""
     if not body_ids:
         return {}
-    query = (
+    latest = (select(ReportingPeriod.id).where(ReportingPeriod.strategy_id == Activity.strategy_id)
+              .order_by(_rank().desc()).limit(1).correlate(Activity).scalar_subquery())
+    query = statuses.join_current(
         select(Responsibility.body_id, func.count(func.distinct(Activity.id)))
-        .join(Activity, Responsibility.activity_id == Activity.id)
-        .where(Responsibility.body_id.in_(body_ids), Activity.retired_on.is_(None),
-               Activity.status.not_in(CLOSED_STATUSES))
-        .group_by(Responsibility.body_id)
-    )
+        .join(Activity, Responsibility.activity_id == Activity.id), latest
+    ).where(Responsibility.body_id.in_(body_ids), Activity.retired_on.is_(None),
+            statuses.current_status_column().not_in(CLOSED_STATUSES)).group_by(Responsibility.body_id)
     return dict(db.session.execute(query).all())
 
 

@@ -11,6 +11,7 @@ from sip.core import audit
 from sip.core.models import utcnow
 from sip.extensions import db
 from sip.plan.models import STATUSES, Activity, Responsibility, Strategy
+from sip.reporting import statuses
 from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportComment, ReportingPeriod
 
 PERIOD_CODE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -66,6 +67,7 @@ def ensure_periods(strategy: Strategy) -> int:
         db.session.add(ReportingPeriod(strategy_id=strategy.id, year=year, quarter=quarter, state="upcoming"))
     if missing:
         audit.record("periods.created", "strategy", strategy.id, after={"count": len(missing)})
+        statuses.refresh(strategy.id)  # every activity gets a row in the new quarters
     return len(missing)
 
 
@@ -132,10 +134,20 @@ def reportable_activities(body: Body, report: GroupReport | None = None) -> list
     responsible = select(Responsibility.activity_id).where(Responsibility.body_id == body.id)
     query = (
         select(Activity)
-        .where(Activity.id.in_(responsible), Activity.retired_on.is_(None), Activity.status.not_in(CLOSED_STATUSES))
+        .where(Activity.id.in_(responsible), Activity.retired_on.is_(None))
         .order_by(Activity.position)
     )
-    return list(db.session.scalars(query))
+    activities = list(db.session.scalars(query))
+    if not activities:
+        return []
+    still_open = statuses.open_status_ids(activities[0].strategy_id, [a.id for a in activities])
+    return [a for a in activities if a.id in still_open]
+
+
+def sync_open_reports(strategy_id: int, activity_ids: list[int], actor=None) -> None:
+    """After the plan changed (an activity added, moved, retired or given a new accountable body): make every
+    unsubmitted report of an open period cover exactly what its body now reports on. In the caller's transaction."""
+    # TODO(issue 13): implemented in the reporting work; the governance services already call it.
 
 
 def last_accepted_updates(activity_ids: list[int], period: ReportingPeriod) -> dict[int, ActivityUpdate]:
@@ -257,6 +269,7 @@ def _store_update(report: GroupReport, update: ActivityUpdate | None, activity: 
         report.updates.append(update)
     for name, value in asdict(data).items():
         setattr(update, name, value.strip() if isinstance(value, str) else value)
+    update.contribution = activity.accountable_body_id != report.body.id
     update.carried = previous is not None and not data.no_progress and data.same_text_as(UpdateData.of(previous))
     update.carried_from_id = previous.id if update.carried else None
 
@@ -342,14 +355,17 @@ def accept_report(report: GroupReport, actor, note: str | None = None) -> None:
     _lock_for_review(report)
     if report.state != "submitted":
         raise ReportError(_("Only a submitted report can be accepted."))
-    changes = {}
-    for update in report.updates:
-        if update.status and update.activity.status != update.status:
-            changes[update.activity.code] = [update.activity.status, update.status]
-            update.activity.status = update.status
+    strategy_id = report.period.strategy_id
+    ids = [u.activity_id for u in report.updates]
+    before = statuses.current_statuses(strategy_id, ids)
     report.state, report.review_note = "accepted", (note or "").strip() or None
     report.reviewed_at, report.reviewed_by_id = utcnow(), _id(actor)
     report.version += 1
+    statuses.refresh(strategy_id, ids)
+    after = statuses.current_statuses(strategy_id, ids)
+    codes = {u.activity_id: u.activity.code for u in report.updates}
+    changes = {codes[a]: [before[a].status, after[a].status] for a in ids
+               if a in before and a in after and before[a].status != after[a].status}
     audit.record("report.accepted", "group_report", report.id, before={"state": "submitted"},
                  after={"state": "accepted", "statuses": changes}, user_id=_id(actor))
     db.session.commit()
