@@ -145,3 +145,22 @@ def dissolve_body(body: Body, on: date, actor, today: date | None = None) -> Non
     audit.record("body.dissolved", "body", body.id, user_id=actor.id, before={"dissolved_on": None},
                  after={"dissolved_on": on.isoformat()})
     db.session.commit()
+
+
+def set_reporting_focal_point(body: Body, actor, *, person=None, secretariat: bool = False) -> None:
+    """Name who files the quarterly report of a body that is not a group of people: a person, or the secretariat
+    on its behalf (neither: nobody yet). Refused for groups of people, whose own members report."""
+    if body.is_group_of_people:
+        raise BodyError(_("The members of %(body)s file its report themselves; only the cluster and the country teams "
+                          "have a reporting focal point.", body=body.slug))
+    if person is not None and secretariat:
+        raise BodyError(_("Choose a person or the secretariat, not both."))
+    if person is not None and not person.active:
+        raise BodyError(_("%(name)s's account is not active.", name=person.name))
+    before = {"focal_point": body.focal_point_id, "secretariat": body.reported_by_secretariat}
+    body.focal_point_id = person.id if person is not None else None
+    body.reported_by_secretariat = bool(secretariat)
+    audit.record("body.focal_point", "body", body.id, before=before,
+                 after={"focal_point": body.focal_point_id, "secretariat": body.reported_by_secretariat},
+                 user_id=getattr(actor, "id", None))
+    db.session.commit()
