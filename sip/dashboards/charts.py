@@ -4,8 +4,10 @@ Pure functions of DataFrames (no Flask, no database): the view passes `labels`, 
 compliance states) and other keys to text in the reader's language, and a title. Other keys used: "pillar"
 (ticks "Pillar 1"), "activities" (count axes), "period" (quarter axes), "body" and "state" (compliance hover),
 "status" (sunburst hover), "pillar", "outcome", "output" (sunburst hover of the inner rings). A key without a
-label shows as a plain English default, a code as itself with underscores made spaces. Colours come from `colours.py`, the same for a status in every chart, and every mark
-also carries its label, so colour is never the only cue. Figures set no width (they follow their container)
+label shows as a plain English default, a code as itself with underscores made spaces. Colours come from
+`colours.py`, the same for a status in every chart, and every mark also carries its label, so colour is never the
+only cue. Status bars draw all six statuses, 0 where none, so each bar sums to every activity and the legend is the
+same whatever the data; count axes have whole-number ticks only. Figures set no width (they follow their container)
 and no web font; `config` (responsive, mode bar) is the view's business.
 """
 import plotly.graph_objects as go
@@ -14,6 +16,7 @@ from sip.dashboards.colours import (COMPLIANCE_COLOURS, COMPLIANCE_STATES, FONT_
                                     STATUS_COLOURS, STATUS_ORDER)
 
 MARGIN = {"l": 10, "r": 10, "t": 84, "b": 10}  # the top holds the title and, under it, the legend
+MAX_TICK_GAPS = 8  # a count axis has at most this many gaps between its ticks
 # Written in each cell of the compliance grid beside its colour (short, so that narrow cells still show them).
 COMPLIANCE_MARKS = {"on_time": "✓", "late": "!", "overdue": "?", "missing": "✗", "pending": "…", "not_open": "–"}
 
@@ -47,6 +50,41 @@ def _layout(figure: go.Figure, title: str, **extra) -> go.Figure:
     return figure
 
 
+def status_series(counts_df, key: str, keys: list) -> list[tuple[str, list[int]]]:
+    """Each of the six statuses in STATUS_ORDER with its count at each of `keys` (0 where the frame has none).
+
+    `counts_df` has the columns `key`, status and count (data.status_counts, data.status_over_time). Every status
+    is kept, even at 0 everywhere: a bar then sums to all the activities, and every legend lists the same six.
+    The deck's native charts build their series with it too.
+    """
+    cells: dict[tuple, int] = {}
+    for at, status, count in zip(counts_df[key], counts_df["status"], counts_df["count"], strict=True):
+        cells[(at, status)] = cells.get((at, status), 0) + int(count)
+    return [(status, [cells.get((at, status), 0) for at in keys]) for status in STATUS_ORDER]
+
+
+def integer_step(maximum: int) -> int:
+    """The gap between the ticks of a count axis that reaches `maximum`: 1, 2, 5, 10, 20, 50… (never a fraction)."""
+    scale = 1
+    while True:
+        for base in (1, 2, 5):
+            if maximum <= base * scale * MAX_TICK_GAPS:
+                return base * scale
+        scale *= 10
+
+
+def count_axis(maximum: int, **extra) -> dict:
+    """A plotly axis of counts from 0: ticks every whole `integer_step` only (plotly's own choice of ticks for a
+    small range is 0, 0.5, 1…, which "d" prints as 0, 1, 1, 2, 2)."""
+    return {"tickmode": "linear", "tick0": 0, "dtick": integer_step(maximum), "tickformat": "d",
+            "rangemode": "tozero", **extra}
+
+
+def _tallest(series: list[tuple[str, list[int]]]) -> int:
+    """The largest stacked bar: the most activities at one key."""
+    return max((sum(column) for column in zip(*(values for _, values in series), strict=True)), default=0)
+
+
 def _pillar_name(labels: dict[str, str], number) -> str:
     """ "Pillar 1" / "Pilier 1" from the label of "pillar". """
     return f"{_label(labels, 'pillar', 'Pillar')} {int(number)}"
@@ -56,10 +94,9 @@ def status_by_pillar(counts_df, labels: dict[str, str], title: str) -> go.Figure
     """Stacked horizontal bars: how many activities of each pillar are in each status (one trace per status)."""
     pillars = list(dict.fromkeys(int(p) for p in counts_df["pillar"]))
     names = [_pillar_name(labels, p) for p in pillars]
+    series = status_series(counts_df, "pillar", pillars)
     figure = go.Figure()
-    for status in STATUS_ORDER:
-        rows = counts_df[counts_df["status"] == status].set_index("pillar")["count"]
-        values = [int(rows.get(p, 0)) for p in pillars]
+    for status, values in series:
         name = _label(labels, status)
         figure.add_trace(go.Bar(
             x=values, y=names, name=name, orientation="h", meta=status,
@@ -68,8 +105,7 @@ def status_by_pillar(counts_df, labels: dict[str, str], title: str) -> go.Figure
         ))
     return _layout(
         figure, title, barmode="stack",
-        xaxis={"title": {"text": _label(labels, "activities", "Activities")}, "gridcolor": GRID, "rangemode": "tozero",
-               "tickformat": "d"},
+        xaxis=count_axis(_tallest(series), title={"text": _label(labels, "activities", "Activities")}, gridcolor=GRID),
         # The ticks say "Pillar 1"…: no axis title to repeat it.
         yaxis={"title": {"text": ""}, "autorange": "reversed", "type": "category"},
         height=max(220, 60 * len(pillars) + 140),
@@ -79,20 +115,19 @@ def status_by_pillar(counts_df, labels: dict[str, str], title: str) -> go.Figure
 def status_trend(over_time_df, labels: dict[str, str], title: str) -> go.Figure:
     """Stacked bars per period: how many activities were in each status, quarter by quarter."""
     periods = list(dict.fromkeys(over_time_df["period"]))
+    series = status_series(over_time_df, "period", periods)
     figure = go.Figure()
-    for status in STATUS_ORDER:
-        rows = over_time_df[over_time_df["status"] == status].set_index("period")["count"]
+    for status, values in series:
         name = _label(labels, status)
         figure.add_trace(go.Bar(
-            x=periods, y=[int(rows.get(p, 0)) for p in periods], name=name, meta=status,
+            x=periods, y=values, name=name, meta=status,
             marker={"color": STATUS_COLOURS[status], "line": {"color": "#ffffff", "width": 1}},
             hovertemplate=f"%{{x}}<br>{name}: %{{y}}<extra></extra>",
         ))
     return _layout(
         figure, title, barmode="stack", bargap=0.25,
         xaxis={"title": {"text": _label(labels, "period", "Quarter")}, "type": "category"},
-        yaxis={"title": {"text": _label(labels, "activities", "Activities")}, "gridcolor": GRID, "rangemode": "tozero",
-               "tickformat": "d"},
+        yaxis=count_axis(_tallest(series), title={"text": _label(labels, "activities", "Activities")}, gridcolor=GRID),
         height=360,
     )
 

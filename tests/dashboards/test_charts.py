@@ -133,6 +133,91 @@ def test_status_trend_stacks_one_trace_per_status_over_the_periods_in_order():
     assert (figure.layout.xaxis.title.text, figure.layout.yaxis.title.text) == ("Trimestre", "Activités")
 
 
+def test_status_trend_draws_every_status_with_zeros_so_each_quarter_sums_to_the_plan():
+    # At risk: 2 activities early on, none in the last quarter; completed: none at first, 3 at the end;
+    # discontinued: never. Ten activities throughout.
+    values = {"2026-Q1": [6, 2, 2, 0, 0, 0], "2026-Q2": [4, 3, 1, 1, 1, 0], "2026-Q3": [2, 4, 0, 1, 3, 0]}
+    frame = pd.DataFrame([(p, s, v[i]) for p, v in values.items() for i, s in enumerate(STATUS_ORDER)],
+                         columns=["period", "status", "count"])
+    figure = charts.status_trend(frame, FRENCH, "Évolution")
+    assert [trace.meta for trace in figure.data] == list(STATUS_ORDER)
+    assert [trace.name for trace in figure.data] == [FRENCH[s] for s in STATUS_ORDER]  # the legend: all six
+    assert all(trace.showlegend is not False and trace.visible in (None, True) for trace in figure.data)
+    assert [sum(quarter) for quarter in zip(*(trace.y for trace in figure.data), strict=True)] == [10, 10, 10]
+    assert list(figure.data[2].y) == [2, 1, 0] and list(figure.data[4].y) == [0, 1, 3]
+    assert list(figure.data[5].y) == [0, 0, 0]
+
+
+def test_status_trend_fills_the_statuses_a_frame_leaves_out_with_zeros():
+    # Only the statuses each quarter has (as the deck's old trend read them): the chart still draws all six.
+    frame = pd.DataFrame([("2026-Q1", "planned", 3), ("2026-Q1", "at_risk", 2), ("2026-Q2", "planned", 1),
+                          ("2026-Q2", "completed", 4)], columns=["period", "status", "count"])
+    figure = charts.status_trend(frame, {}, "Trend")
+    assert [trace.meta for trace in figure.data] == list(STATUS_ORDER)
+    assert {trace.meta: list(trace.y) for trace in figure.data} == {
+        "planned": [3, 1], "on_track": [0, 0], "at_risk": [2, 0], "delayed": [0, 0], "completed": [0, 4],
+        "discontinued": [0, 0]}
+
+
+def test_status_by_pillar_draws_every_status_with_zeros_so_each_pillar_sums_to_its_activities():
+    frame = pd.DataFrame([(1, "planned", 2), (1, "delayed", 1), (2, "completed", 3)],
+                         columns=["pillar", "status", "count"])
+    figure = charts.status_by_pillar(frame, {}, "By pillar")
+    assert [trace.meta for trace in figure.data] == list(STATUS_ORDER)
+    assert [sum(pillar) for pillar in zip(*(trace.x for trace in figure.data), strict=True)] == [3, 3]
+    assert list(figure.data[1].x) == [0, 0]
+
+
+def test_status_series_gives_the_six_statuses_in_order_with_zeros_for_the_deck():
+    series = charts.status_series(over_time_frame(), "period", ["2026-Q1", "2026-Q3", "2027-Q1"])
+    assert [status for status, _ in series] == list(STATUS_ORDER)
+    assert dict(series) == {"planned": [5, 2, 0], "on_track": [1, 2, 0], "at_risk": [0, 0, 0], "delayed": [0, 1, 0],
+                            "completed": [0, 1, 0], "discontinued": [0, 0, 0]}
+
+
+# --- count axes ---------------------------------------------------------------------------------
+
+
+def small_trend() -> pd.DataFrame:
+    """A filtered dashboard's trend: two activities, the counts plotly would tick at 0, 0.5, 1, 1.5, 2."""
+    values = {"2026-Q1": [2, 0, 0, 0, 0, 0], "2026-Q2": [1, 1, 0, 0, 0, 0], "2026-Q3": [0, 1, 1, 0, 0, 0]}
+    return pd.DataFrame([(p, s, v[i]) for p, v in values.items() for i, s in enumerate(STATUS_ORDER)],
+                        columns=["period", "status", "count"])
+
+
+def ticks(axis: dict, top: float) -> list[float]:
+    """The ticks a linear-mode plotly axis draws from 0 to `top`."""
+    assert axis["tickmode"] == "linear"
+    count = int(top // axis["dtick"]) + 1
+    return [axis["tick0"] + i * axis["dtick"] for i in range(count)]
+
+
+def test_small_counts_are_ticked_at_every_whole_number_and_never_between():
+    trend = serialises(charts.status_trend(small_trend(), {}, "Trend"))["layout"]["yaxis"]
+    by_pillar = serialises(charts.status_by_pillar(
+        pd.DataFrame([(1, "planned", 1), (2, "on_track", 2)], columns=["pillar", "status", "count"]), {}, "P"
+    ))["layout"]["xaxis"]
+    for axis in (trend, by_pillar):
+        assert (axis["tickmode"], axis["tick0"], axis["dtick"]) == ("linear", 0, 1)
+        assert (axis["tickformat"], axis["rangemode"]) == ("d", "tozero")
+        assert ticks(axis, 2.1) == [0, 1, 2]  # one tick per whole number, none repeated
+
+
+def test_large_counts_are_ticked_at_whole_round_steps():
+    values = {"2026-Q1": [50, 0, 0, 0, 0, 0], "2026-Q2": [30, 10, 4, 2, 4, 0]}
+    frame = pd.DataFrame([(p, s, v[i]) for p, v in values.items() for i, s in enumerate(STATUS_ORDER)],
+                         columns=["period", "status", "count"])
+    axis = serialises(charts.status_trend(frame, {}, "Trend"))["layout"]["yaxis"]
+    assert axis["dtick"] == 10 and ticks(axis, 52) == [0, 10, 20, 30, 40, 50]
+
+
+@pytest.mark.parametrize(("maximum", "step"), [(0, 1), (1, 1), (2, 1), (8, 1), (9, 2), (16, 2), (17, 5), (40, 5),
+                                               (41, 10), (50, 10), (80, 10), (81, 20), (400, 50), (401, 100)])
+def test_a_count_axis_has_a_whole_step_and_at_most_eight_gaps(maximum, step):
+    assert charts.integer_step(maximum) == step
+    assert isinstance(step, int) and maximum / step <= charts.MAX_TICK_GAPS
+
+
 # --- compliance grid ----------------------------------------------------------------------------
 
 

@@ -2,12 +2,13 @@
 while the data stays the same."""
 import shutil
 import subprocess
+from types import SimpleNamespace
 
 from sqlalchemy import select, update
 
 from sip.exports import pdf
 from sip.exports.content import build_pack
-from sip.exports.figures import for_weasyprint
+from sip.exports.figures import for_print, for_weasyprint
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting.models import GroupReport
@@ -108,3 +109,58 @@ def test_a_failing_kept_renderer_is_replaced_and_the_charts_are_drawn_all_the_sa
         assert set(drawn) == {"bars", "line"} and not figures._kept
         figures.render_svgs(small_figures())
         assert figures._kept and figures._kept[0] is not broken
+
+
+# --- the pack's status charts -------------------------------------------------------------------
+
+TITLES = {"status-by-pillar": "By pillar", "status-over-time": "Trend", "compliance": "Reports", "plan": "Plan"}
+
+
+def test_the_pdfs_trend_draws_every_status_so_each_quarter_sums_to_the_plan_with_whole_ticks(monkeypatch):
+    import pandas as pd
+
+    from sip.dashboards import data
+    from sip.dashboards.colours import STATUS_ORDER
+    from sip.exports.figures import build_figures
+
+    # Two activities; at risk in the first quarter only, completed in the last only (the deck's old trend, which
+    # drew the last quarter's statuses, left the first bar one short).
+    trend = pd.DataFrame([("2026-Q1", "planned", 1), ("2026-Q1", "at_risk", 1),
+                          ("2026-Q2", "planned", 1), ("2026-Q2", "completed", 1)], columns=["period", "status", "count"])
+    statuses = pd.DataFrame({"code": ["1.1.1.1", "1.1.1.2"], "pillar": [1, 1], "status": ["planned", "completed"]})
+    pack = SimpleNamespace(statuses=statuses, labels={}, counts=data.status_counts(statuses), over_time_window=trend,
+                           compliance_window=pd.DataFrame(), strategy=None)
+    monkeypatch.setattr(data, "plan_tree", lambda *args, **kwargs: pd.DataFrame(
+        [("activity:1", "", "1", "activity", "planned")], columns=["id", "parent", "label", "level", "status"]))
+    figure, _options = for_print(build_figures(pack, TITLES)["status-over-time"])
+    assert [trace.meta for trace in figure.data] == list(STATUS_ORDER)  # the printed legend lists all six
+    assert [sum(quarter) for quarter in zip(*(trace.y for trace in figure.data), strict=True)] == [2, 2]
+    axis = figure.layout.yaxis
+    assert (axis.tickmode, axis.tick0, axis.dtick, axis.tickformat, axis.rangemode) == ("linear", 0, 1, "d", "tozero")
+    by_pillar = build_figures(pack, TITLES)["status-by-pillar"]
+    assert [trace.meta for trace in by_pillar.data] == list(STATUS_ORDER)
+    assert (by_pillar.layout.xaxis.dtick, by_pillar.layout.xaxis.tickmode) == (1, "linear")
+
+
+def test_the_packs_trend_sums_each_quarter_to_the_activities_of_the_plan_at_that_quarter(demo):
+    from sqlalchemy import func
+
+    from sip.exports.figures import build_figures
+    from sip.reporting.models import ActivityStatus, ReportingPeriod
+
+    with demo.test_request_context("/"):
+        from sip.exports import services
+
+        strategy = current_strategy()
+        choice = services.choose(strategy, GLM_PERIOD, "en", "en", today=DEMO_TODAY)
+        pack = build_pack(strategy, choice.period, "en", today=DEMO_TODAY, periods=choice.periods)
+        figure = build_figures(pack, TITLES)["status-over-time"]
+        in_plan = {f"{year}-Q{quarter}": count for year, quarter, count in db.session.execute(
+            select(ReportingPeriod.year, ReportingPeriod.quarter, func.count(ActivityStatus.id))
+            .join(ActivityStatus, ActivityStatus.period_id == ReportingPeriod.id)
+            .where(ReportingPeriod.strategy_id == strategy.id)
+            .group_by(ReportingPeriod.year, ReportingPeriod.quarter))}
+    quarters = list(figure.data[0].x)
+    assert len(figure.data) == 6 and quarters
+    totals = [sum(quarter) for quarter in zip(*(trace.y for trace in figure.data), strict=True)]
+    assert totals == [in_plan[quarter] for quarter in quarters]
