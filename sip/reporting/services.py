@@ -298,7 +298,7 @@ def submission_problems(report: GroupReport) -> list[str]:
     problems = [] if report.summary.strip() else [_("Write a summary of the quarter for the whole report.")]
     for update in sorted(report.updates, key=lambda u: u.activity.position):
         code = update.activity.code
-        if not update.status:
+        if not update.status and not update.contribution:  # a contribution note carries no status
             problems.append(_("%(code)s: choose a status.", code=code))
         if not update.no_progress and (not update.achievements.strip() or update.carried):
             problems.append(_("%(code)s: write this quarter's achievements, or tick “no progress this quarter”.",
