@@ -1,8 +1,10 @@
-"""Forms of the bodies pages: forming a working group and dissolving one; each carries a CSRF token."""
+"""Forms of the bodies pages: forming a working group, dissolving one, naming a reporting focal point; each carries
+a CSRF token."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectMultipleField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import (BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField,
+                     URLField)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from sip.bodies.services import NewGroup
 from sip.core.forms import choices, strip
@@ -66,6 +68,52 @@ class DissolveForm(FlaskForm):
     confirm = BooleanField(_l("I understand that a dissolved group no longer reports and can no longer be made "
                               "responsible for activities; its reports and history stay readable."),
                            validators=[DataRequired(message=_l("Tick the box to confirm; nothing was changed."))])
+
+    def problems(self) -> list[str]:
+        """Every error of the form, one sentence each."""
+        return [str(error) for name, errors in self.errors.items() if name != "csrf_token" for error in errors]
+
+
+class FocalPointForm(FlaskForm):
+    """Who files the quarterly report of a body that is not a group of people: a person, or the secretariat on its
+    behalf (or nobody for now)."""
+
+    SECRETARIAT, NOBODY, PERSON = "secretariat", "nobody", "person"
+
+    who = RadioField(_l("Who files the report"), validators=[InputRequired(message=_l(
+        "Choose who files the report."))], choices=choices([
+            (PERSON, _l("A person, the focal point")),
+            (SECRETARIAT, _l("The secretariat, on the body's behalf")),
+            (NOBODY, _l("Nobody for now"))]))
+    # Checked by validate_person: only when a person files the report.
+    person = SelectField(_l("Focal point"), validate_choice=False)
+
+    def set_people(self, people: list[tuple[str, str]]) -> None:
+        """The active people who may be named, as (id, name) pairs; an empty value means none chosen."""
+        self.person.choices = choices([("", _l("Choose a person"))] + people)
+
+    def fill(self, body) -> None:
+        """Start from who files the body's report today."""
+        if body.reported_by_secretariat:
+            self.who.data = self.SECRETARIAT
+        elif body.focal_point_id is not None:
+            self.who.data, self.person.data = self.PERSON, str(body.focal_point_id)
+        else:
+            self.who.data = self.NOBODY
+
+    def validate_person(self, field) -> None:
+        """When a person files the report, one of the active people offered must be chosen."""
+        if self.who.data != self.PERSON:
+            return
+        if not field.data:
+            raise ValidationError(_l("Choose the person who files the report."))
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("This person cannot be named: choose an active account from the list."))
+
+    def person_id(self) -> int | None:
+        """The chosen person's id, when a person files the report."""
+        value = self.person.data or ""
+        return int(value) if self.who.data == self.PERSON and value.isdigit() else None
 
     def problems(self) -> list[str]:
         """Every error of the form, one sentence each."""

@@ -38,6 +38,33 @@ def find_body(slug: str) -> Body | None:
     return db.session.scalar(select(Body).where(Body.slug == slug))
 
 
+@dataclass
+class BodyActivities:
+    """The activities a body is accountable for (its report sets their status) and those it contributes to, as its
+    responsibilities in plan order, with each activity's current status by id."""
+
+    accountable: list[Responsibility]
+    contributing: list[Responsibility]
+    current: dict
+
+
+def activities_of(body: Body) -> BodyActivities:
+    """The body's responsibilities split into accountable and contributing, with current statuses from the status
+    table (three queries, or four when they span two strategies)."""
+    from sip.reporting.statuses import current_statuses
+
+    responsibilities = responsibilities_of(body)
+    by_strategy: dict[int, set[int]] = {}
+    for r in responsibilities:
+        by_strategy.setdefault(r.activity.strategy_id, set()).add(r.activity_id)
+    current = {}
+    for strategy_id, ids in by_strategy.items():
+        current.update(current_statuses(strategy_id, ids))
+    accountable = [r for r in responsibilities if r.activity.accountable_body_id == body.id]
+    contributing = [r for r in responsibilities if r.activity.accountable_body_id != body.id]
+    return BodyActivities(accountable, contributing, current)
+
+
 def responsibilities_of(body: Body) -> list[Responsibility]:
     """The body's responsibilities with their activities, in plan order."""
     query = (
@@ -98,6 +125,31 @@ def members_seen_by(viewer, body: Body) -> list[MemberRow]:
             row.email, row.phone = person.email, person.phone
         rows.append(row)
     return rows
+
+
+@dataclass
+class FocalPointRow:
+    """Who files a body's report, as a reader sees it: a person (contact details only where the reader may see them),
+    the secretariat on its behalf, or nobody yet."""
+
+    secretariat: bool = False
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+def focal_point_seen_by(viewer, body: Body) -> FocalPointRow:
+    """Who files the report of a body that is not a group of people, with contact details where
+    `can_view_contact(viewer, person)`."""
+    if body.reported_by_secretariat:
+        return FocalPointRow(secretariat=True)
+    person = body.focal_point
+    if person is None:
+        return FocalPointRow()
+    row = FocalPointRow(name=person.name)
+    if can_view_contact(viewer, person):
+        row.email, row.phone = person.email, person.phone
+    return row
 
 
 def open_responsibilities(body: Body) -> list[Responsibility]:

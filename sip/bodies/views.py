@@ -1,4 +1,5 @@
-"""Body pages: the list of bodies, one body with its activities, reports and members; forming and dissolving groups."""
+"""Body pages: the list of bodies, one body with its activities, reports and members; forming and dissolving groups;
+naming the reporting focal point of a body that is not a group of people."""
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -8,9 +9,9 @@ from sqlalchemy import select
 
 from sip.accounts.models import User
 from sip.bodies import queries, services
-from sip.bodies.forms import DissolveForm, NewGroupForm
-from sip.bodies.permissions import (can_dissolve, can_form_groups, can_manage_members, can_view_body,
-                                    can_view_members)
+from sip.bodies.forms import DissolveForm, FocalPointForm, NewGroupForm
+from sip.bodies.permissions import (can_dissolve, can_form_groups, can_manage_members, can_name_focal_point,
+                                    can_view_body, can_view_members)
 from sip.core.i18n import current_language, pick
 from sip.extensions import csrf, db, login_manager
 from sip.plan.queries import fold
@@ -42,7 +43,8 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """One body: what it is, the activities it is responsible for, its reports and who belongs to it (signed in)."""
+    """One body: what it is, who files its report, the activities it is accountable for and those it contributes to,
+    its reports and who belongs to it (signed in)."""
     from sip.reporting.permissions import can_view_report
 
     body = queries.find_body(slug) or abort(404)
@@ -51,7 +53,9 @@ def show(slug: str):
     members = queries.members_seen_by(viewer, body) if can_view_members(viewer, body) else None
     reports = ([r for r in queries.reports_of(body) if can_view_report(viewer, body, r)]
                if current_user.is_authenticated else None)
-    return render_template("bodies/show.html", body=body, responsibilities=queries.responsibilities_of(body),
+    focal_point = None if body.is_group_of_people else queries.focal_point_seen_by(viewer, body)
+    return render_template("bodies/show.html", body=body, activities=queries.activities_of(body),
+                           focal_point=focal_point, can_name_focal_point=can_name_focal_point(viewer, body),
                            members=members, can_manage=can_manage_members(viewer, body), reports=reports,
                            can_dissolve=can_dissolve(viewer, body))
 
@@ -136,3 +140,47 @@ def dissolve(slug: str):
     flash(_("“%(name)s” is dissolved; its reports and history stay readable.",
             name=pick(body.name, current_language())), "success")
     return redirect(url_for("bodies.show", slug=body.slug))
+
+
+# --- naming a reporting focal point -------------------------------------------------------------
+
+
+@bp.route("/<slug>/focal-point", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token itself, so that an expired page says so
+@login_required
+def focal_point(slug: str):
+    """The secretariat names who files the report of a body that is not a group of people: a person, or itself."""
+    body = queries.find_body(slug) or abort(404)
+    if body.is_group_of_people:
+        abort(404)  # its own members report: it has no focal point to name
+    actor = _actor()
+    if not can_name_focal_point(actor, body):
+        abort(403)
+    form = FocalPointForm()
+    form.set_people(_people_choices())
+    if not form.is_submitted():
+        form.fill(body)
+        return render_template("bodies/focal_point.html", body=body, form=form, problems=[])
+    if not form.validate_on_submit():
+        problems = [_("The page had expired; nothing was changed. Send the form again.")] \
+            if "csrf_token" in form.errors else form.problems()
+        return render_template("bodies/focal_point.html", body=body, form=form, problems=problems), 400
+    person = db.session.get(User, form.person_id()) if form.person_id() else None
+    try:
+        services.set_reporting_focal_point(body, actor, person=person,
+                                           secretariat=form.who.data == FocalPointForm.SECRETARIAT)
+    except services.BodyError as refusal:
+        db.session.rollback()
+        return render_template("bodies/focal_point.html", body=body, form=form, problems=[str(refusal)]), 400
+    flash(_focal_point_saved(body, person, form.who.data), "success")
+    return redirect(url_for("bodies.show", slug=body.slug))
+
+
+def _focal_point_saved(body, person, who: str) -> str:
+    """The confirmation after naming who files a body's report."""
+    name = pick(body.name, current_language())
+    if person is not None:
+        return _("%(person)s now files the report of %(body)s, as its focal point.", person=person.name, body=name)
+    if who == FocalPointForm.SECRETARIAT:
+        return _("The secretariat now files the report of %(body)s on its behalf.", body=name)
+    return _("Nobody files the report of %(body)s for now.", body=name)

@@ -11,11 +11,17 @@ def test_bodies_page_lists_the_seven_bodies_with_their_activity_counts(seeded, c
     assert '<a href="/plan?body=wg-training">2</a>' in html
 
 
-def test_body_page_lists_its_activities_with_roles(seeded, client):
+def section(html: str, name: str) -> str:
+    """The HTML of the page's section with this id."""
+    return re.search(rf'<section id="{name}".*?</section>', html, re.S).group(0)
+
+
+def test_body_page_lists_the_activities_it_is_accountable_for_apart_from_those_it_contributes_to(seeded, client):
     html = page_text(client.get("/bodies/sag?lang=en"))
-    codes = re.findall(r'href="/plan/activities/([\d.]+)"', html)
-    assert codes == ["1.2.1.4", "1.3.1.2", "1.3.1.3", "4.2.3.1"]
-    assert "Contributor" in html and "Lead" in html
+    accountable, contributing = section(html, "accountable"), section(html, "contributing")
+    assert re.findall(r'href="/plan/activities/([\d.]+)"', accountable) == ["1.3.1.2", "1.3.1.3"]
+    assert re.findall(r'href="/plan/activities/([\d.]+)"', contributing) == ["1.2.1.4", "4.2.3.1"]
+    assert "Contributor" in contributing and "Lead" in accountable
 
 
 def test_body_page_in_french_uses_french_names(seeded, client):
