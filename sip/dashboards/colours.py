@@ -2,7 +2,9 @@
 
 Status colours are the Okabe–Ito palette of `static/css/sip.css` (its custom properties `--planned` …), so a
 badge on a page and a bar in a chart agree; a test keeps the two in step. Every chart also writes the label,
-so colour is never the only cue. No Flask and no database here: charts import this module alone.
+so colour is never the only cue. No Flask and no database here: charts import this module alone. The delivery
+states are sip.reporting.delivery's DELIVERY_STATES, the one vocabulary of the reports pages, the dashboards and the
+pack, in the same order (a test keeps them in step).
 """
 
 # The statuses in the order of `sip.plan.models.STATUSES` (a test checks they agree).
@@ -17,7 +19,7 @@ STATUS_COLOURS = {
     "discontinued": "#4d4d4d",
 }
 
-# A body's report for a quarter, from the best state to "nothing expected yet".
+# A body's report for a quarter, from the best state to "nothing expected yet" (sip.reporting.delivery's order).
 COMPLIANCE_STATES = ("on_time", "late", "overdue", "missing", "pending", "not_open")
 
 COMPLIANCE_COLOURS = {

@@ -1,11 +1,9 @@
 """Dashboard data: the plan's statuses, reporting compliance and risks as pandas DataFrames, from aggregated SQL.
 
-Only accepted updates count: drafts, submitted and returned reports never reach a dashboard. An activity's
-status as of a period P is the status of its latest accepted update from a period ≤ P (when two bodies' accepted
-updates of the same quarter disagree, the one accepted last wins, as it did for `Activity.status`). Without an
-accepted update ≤ P, it is the activity's current status when it has never had an accepted update (the seed's
-status, e.g. "completed"), otherwise "planned" (the status every reported activity had before its first report).
-Retired activities are left out.
+Every status comes from the one status table, `activity_status` (sip.reporting.statuses: one row per activity for
+each quarter in which it is in the plan, written when a report is accepted or the plan changes); nothing here
+works a status out another way. An activity is in a quarter's picture when it has a row for that quarter: a
+retired activity until its retirement, an added one from the quarter it was added in.
 
 Every function runs a constant, small number of queries whatever the size of the data (none per row). Model
 objects given as arguments are read by their identity only, so an object expired by a commit costs no query.
@@ -15,21 +13,23 @@ columns, each falling back to the other language when it is missing; missing tex
 from datetime import date, datetime, timezone
 
 import pandas as pd
-from sqlalchemy import and_, case, func, inspect, literal_column, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, inspect, select
 
 from sip.bodies.models import Body
-from sip.dashboards.colours import COMPLIANCE_STATES, STATUS_ORDER  # noqa: F401
+from sip.dashboards.colours import STATUS_ORDER
 from sip.extensions import db
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy
-from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
-from sip.reporting.queries import DELIVERED_STATES, REPORTING_KINDS
+from sip.reporting.delivery import delivery_state
+from sip.reporting.models import ActivityStatus, ActivityUpdate, GroupReport, ReportingPeriod
+from sip.reporting.queries import reporting_bodies
+from sip.reporting.statuses import as_of_query
 
 RISK_STATUSES = ("at_risk", "delayed")
 CHANGES = ("completed", "new_risk", "status_change")
 LEVELS = ("pillar", "outcome", "output", "activity")
 
 STATUS_COLUMNS = ["code", "activity_id", "pillar", "outcome", "output", "text_fr", "text_en", "status", "position"]
+BODY_ACTIVITY_COLUMNS = STATUS_COLUMNS + ["accountable"]
 COUNT_COLUMNS = ["pillar", "status", "count"]
 OVER_TIME_COLUMNS = ["period", "status", "count"]
 COMPLIANCE_COLUMNS = ["body", "body_name_fr", "body_name_en", "period", "state"]
@@ -88,36 +88,14 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(timezone.utc)
 
 
-def _day(moment: datetime | None) -> date | None:
-    """The UTC day of a stored time."""
-    return None if moment is None else _utc(moment).date()
-
-
-def _has_status():
-    """SQL condition: the update gives a status (an update without one changes nothing)."""
-    return and_(ActivityUpdate.status.is_not(None), ActivityUpdate.status != "")
-
-
-def _periods(period_ids: list[int]) -> pd.DataFrame:
-    """The asked periods in time order, with code, state and due date (one query)."""
-    rows = db.session.execute(
-        select(ReportingPeriod.id, ReportingPeriod.year, ReportingPeriod.quarter, ReportingPeriod.state,
-               ReportingPeriod.due_on)
-        .where(ReportingPeriod.id.in_(period_ids))
-        .order_by(_rank(ReportingPeriod))
-    ).all()
-    frame = pd.DataFrame(rows, columns=["period_id", "year", "quarter", "period_state", "due_on"])
-    frame["period"] = [f"{y}-Q{q}" for y, q in zip(frame["year"], frame["quarter"], strict=False)]
-    return frame
-
-
 # --- statuses as of periods ---------------------------------------------------------------------
 
 
 def _scope(strategy_id: int | None, pillar: int | None = None, body_slug: str | None = None,
            body_id: int | None = None) -> list:
-    """SQL conditions on Activity: not retired, of the strategy, of a pillar, of a body (by slug or id)."""
-    conditions = [Activity.retired_on.is_(None)]
+    """SQL conditions on Activity: of the strategy, of a pillar, of a body it is responsible for (by slug or id).
+    Whether an activity is in the plan at a quarter is the status table's business (it has a row or not)."""
+    conditions = []
     if strategy_id is not None:
         conditions.append(Activity.strategy_id == strategy_id)
     if pillar is not None:
@@ -133,116 +111,61 @@ def _scope(strategy_id: int | None, pillar: int | None = None, body_slug: str | 
     return conditions
 
 
-def _within_quarter() -> tuple:
-    """ORDER BY for accepted updates of one activity in one quarter: the report accepted last first (it is the
-    one whose status became Activity.status), then the newest update."""
-    return GroupReport.reviewed_at.desc().nulls_last(), ActivityUpdate.id.desc()
+def _statuses(period_ids: list[int], scope: list, texts: bool = False, accountable: int | None = None) -> pd.DataFrame:
+    """The status table's rows of these quarters for the activities in scope, with each activity's place in the
+    plan, in plan order (one query).
 
-
-def _activities(scope: list) -> pd.DataFrame:
-    """The activities in scope, in plan order, with their place in the plan and current status (one query)."""
-    rows = db.session.execute(
-        select(Activity.id, Activity.code, Activity.text, Activity.position, Activity.status, Pillar.number,
-               Outcome.code, Output.code)
+    Columns: those of activity_statuses, then period_id, plan_status (what the plan says), update_rank (the quarter
+    of the update that set the status, 0 for none) and, with `texts`, the challenges and support_needed of that
+    update ("" for none); with `accountable` (a body id), whether that body is the activity's accountable one.
+    """
+    rows = as_of_query(period_ids).subquery("as_of")
+    columns = [Activity.id, Activity.code, Activity.text, Activity.position, Activity.plan_status,
+               Activity.accountable_body_id, Pillar.number, Outcome.code, Output.code, rows.c.period_id,
+               rows.c.status, rows.c.update_rank]
+    query = (
+        select(*columns)
+        .join(rows, rows.c.activity_id == Activity.id)
         .join(Output, Activity.output_id == Output.id)
         .join(Outcome, Output.outcome_id == Outcome.id)
         .join(Pillar, Outcome.pillar_id == Pillar.id)
         .where(*scope)
-        .order_by(Pillar.number, Outcome.position, Output.position, Activity.position, Activity.id)
-    ).all()
-    return pd.DataFrame({
-        "code": [r[1] for r in rows],
-        "activity_id": pd.array([r[0] for r in rows], dtype="int64"),
-        "pillar": pd.array([r[5] for r in rows], dtype="int64"),
-        "outcome": [r[6] for r in rows],
-        "output": [r[7] for r in rows],
-        "text_fr": [_text(r[2], "fr") for r in rows],
-        "text_en": [_text(r[2], "en") for r in rows],
-        "current": [r[4] for r in rows],
-        "position": pd.array([r[3] for r in rows], dtype="int64"),
-    })
-
-
-def _latest(period_ids: list[int], texts: bool = False, activity_ids: list[int] | None = None) -> pd.DataFrame:
-    """For each asked period and each activity with an accepted update: the update that sets its status as of
-    that period (one query).
-
-    A window numbers each activity's accepted updates for each asked period: those of a quarter ≤ the period
-    first, newest quarter first. The first one is the answer when `upto` is 1; when it is 0, the activity has
-    accepted updates but only later ones, so its status was still "planned". The query reads the accepted
-    updates of the periods' strategy from the reports down (period → report → update, each by an index) and
-    leaves filtering by activity to pandas: given a filter on activities, SQLite and an unanalysed PostgreSQL
-    chose to probe every (report, activity) pair instead, hundreds of times slower on a large plan. A short list
-    of `activity_ids` (one body's activities) is the exception: read from the updates of those activities down.
-    """
-    asked = aliased(ReportingPeriod, name="asked")
-    source = aliased(ReportingPeriod, name="source")
-    upto = case((_rank(source) <= _rank(asked), 1), else_=0)
-    ranked = (
-        select(asked.id.label("period_id"), ActivityUpdate.activity_id.label("activity_id"),
-               ActivityUpdate.id.label("update_id"), ActivityUpdate.status.label("status"),
-               _rank(source).label("rank"), upto.label("upto"),
-               func.row_number().over(partition_by=(asked.id, ActivityUpdate.activity_id),
-                                      order_by=(upto.desc(), _rank(source).desc(), *_within_quarter())).label("n"))
-        .select_from(asked)
-        .join(source, source.strategy_id == asked.strategy_id)
-        .join(GroupReport, GroupReport.period_id == source.id)
-        .join(ActivityUpdate, ActivityUpdate.report_id == GroupReport.id)
-        .where(asked.id.in_(period_ids), GroupReport.state == "accepted", _has_status(),
-               *([ActivityUpdate.activity_id.in_(activity_ids)] if activity_ids is not None else []))
-        .subquery("ranked")
+        .order_by(Pillar.number, Outcome.position, Output.position, Activity.position, Activity.id, rows.c.period_id)
     )
-    query = select(ranked.c.period_id, ranked.c.activity_id, ranked.c.update_id, ranked.c.status, ranked.c.rank,
-                   ranked.c.upto).where(ranked.c.n == 1)
-    names = ["period_id", "activity_id", "update_id", "status", "rank", "upto"]
     if texts:
         query = (query.add_columns(ActivityUpdate.challenges, ActivityUpdate.support_needed)
-                 .join(ActivityUpdate, ActivityUpdate.id == ranked.c.update_id))
-        names += ["challenges", "support_needed"]
-    latest = pd.DataFrame(db.session.execute(query).all(), columns=names)
-    return latest.astype({"period_id": "int64", "activity_id": "int64", "rank": "int64", "upto": "int64"})
-
-
-# Up to this many activities, `_latest` reads only their updates (a body's page); above, the whole strategy's.
-FEW_ACTIVITIES = 500
-
-
-def _statuses(period_ids: list[int], scope: list, texts: bool = False) -> pd.DataFrame:
-    """Activities in scope × asked periods, with each one's status as of the period (two queries).
-
-    Columns: those of activity_statuses, then period_id, current (Activity.status), reported (has it ever had
-    an accepted update), update_rank (the quarter of the update that set the status, 0 for none) and, with
-    `texts`, the challenges and support_needed of that update ("" for none).
-    """
-    activities = _activities(scope)
-    few = [int(a) for a in activities["activity_id"]] if len(activities) <= FEW_ACTIVITIES else None
-    latest = _latest(period_ids, texts, few) if len(activities) else _latest_empty(texts)
-    frame = activities.merge(pd.DataFrame({"period_id": period_ids}), how="cross")
-    frame = frame.merge(latest, on=["period_id", "activity_id"], how="left", suffixes=("", "_update"))
-    applies = frame["upto"].eq(1).fillna(False).astype(bool)
-    frame["reported"] = frame["update_id"].notna()
-    frame["status"] = frame["status"].where(applies, frame["current"].where(~frame["reported"], "planned"))
-    frame["update_rank"] = frame["rank"].where(applies, 0).fillna(0).astype("int64")
+                 .outerjoin(ActivityUpdate, ActivityUpdate.id == rows.c.update_id))
+    found = db.session.execute(query).all()
+    frame = pd.DataFrame({
+        "code": [r[1] for r in found],
+        "activity_id": pd.array([r[0] for r in found], dtype="int64"),
+        "pillar": pd.array([r[6] for r in found], dtype="int64"),
+        "outcome": [r[7] for r in found],
+        "output": [r[8] for r in found],
+        "text_fr": [_text(r[2], "fr") for r in found],
+        "text_en": [_text(r[2], "en") for r in found],
+        "status": [r[10] for r in found],
+        "position": pd.array([r[3] for r in found], dtype="int64"),
+        "period_id": pd.array([r[9] for r in found], dtype="int64"),
+        "plan_status": [r[4] for r in found],
+        "update_rank": pd.array([int(r[11] or 0) for r in found], dtype="int64"),
+    })
     if texts:
-        for column in ("challenges", "support_needed"):
-            frame[column] = frame[column].where(applies, "").fillna("").astype(str)
-    return frame.drop(columns=["update_id", "rank", "upto"])
-
-
-def _latest_empty(texts: bool) -> pd.DataFrame:
-    """The frame `_latest` gives when there is nothing to look for."""
-    names = ["period_id", "activity_id", "update_id", "status", "rank", "upto"]
-    empty = _empty(names + (["challenges", "support_needed"] if texts else []))
-    return empty.astype({"period_id": "int64", "activity_id": "int64", "rank": "int64", "upto": "int64"})
+        frame["challenges"] = [r[12] or "" for r in found]
+        frame["support_needed"] = [r[13] or "" for r in found]
+    if accountable is not None:
+        frame["accountable"] = pd.array([r[5] == accountable for r in found], dtype="bool")
+    return frame
 
 
 def activity_statuses(strategy: Strategy, period: ReportingPeriod, pillar: int | None = None,
                       body: str | None = None, texts: bool = False) -> pd.DataFrame:
-    """Every activity of the plan (optionally of one pillar, or of one body by slug) with its status as of the period.
+    """Every activity in the plan at the period (optionally of one pillar, or of one body by slug) with its status
+    as of the period, from the status table.
 
     Columns: code, activity_id, pillar, outcome, output, text_fr, text_en, status, position; in plan order. With
     `texts`, also the challenges and support_needed of the update that set the status and its quarter's rank
-    (update_rank, 0 when the status is the plan's): what `at_risk` needs, so one read serves both. Two queries.
+    (update_rank, 0 when the status is the plan's): what `at_risk` needs, so one read serves both. One query.
     """
     scope = _scope(_key(strategy), pillar=pillar, body_slug=body)
     columns = STATUS_COLUMNS + (["challenges", "support_needed", "update_rank"] if texts else [])
@@ -250,9 +173,10 @@ def activity_statuses(strategy: Strategy, period: ReportingPeriod, pillar: int |
 
 
 def body_activities(body: Body, period: ReportingPeriod) -> pd.DataFrame:
-    """The activities a body is responsible for, with their status as of the period (activity_statuses' columns).
-    Two queries, the second reading only those activities' updates."""
-    return _statuses([_key(period)], _scope(None, body_id=_key(body)))[STATUS_COLUMNS].reset_index(drop=True)
+    """The activities a body is responsible for, with their status as of the period: activity_statuses' columns
+    and `accountable` (True for those whose status the body's own report sets). One query."""
+    body_id = _key(body)
+    return _statuses([_key(period)], _scope(None, body_id=body_id), accountable=body_id)[BODY_ACTIVITY_COLUMNS]
 
 
 def status_counts(statuses_df: pd.DataFrame) -> pd.DataFrame:
@@ -273,56 +197,27 @@ def status_over_time(strategy: Strategy, periods: list[ReportingPeriod], pillar:
                      body: str | None = None) -> pd.DataFrame:
     """How many activities were in each status as of each period: every (period, status) pair, 0 where none.
 
-    Columns: period ("2026-Q3"), status, count; periods in time order, statuses in the order of STATUSES.
-    Two queries: the periods, then status moves summed in SQL by quarter (every activity starts in its status
-    before any report; each quarter's accepted update moves it from its previous status to the new one), so
-    the work grows with the number of updates, not with activities × periods.
+    Columns: period ("2026-Q3"), status, count; periods in time order, statuses in the order of STATUSES. Each
+    quarter sums to the activities in the plan (and the filters) at that quarter. Two queries: the periods, then
+    the status table's rows counted by quarter and status.
     """
     period_ids = [_key(p) for p in periods]
     if not period_ids:
         return _empty(OVER_TIME_COLUMNS)
-    known = _periods(period_ids)
-    scope = _scope(_key(strategy), pillar=pillar, body_slug=body)
-    source = aliased(ReportingPeriod, name="source")
-    accepted = and_(GroupReport.state == "accepted", _has_status())
-    # As in `_latest`: read the strategy's accepted updates from the reports down, filter activities after.
-    reduced = (
-        select(ActivityUpdate.activity_id.label("activity_id"), ActivityUpdate.status.label("status"),
-               _rank(source).label("rank"),
-               func.row_number().over(partition_by=(ActivityUpdate.activity_id, source.id),
-                                      order_by=_within_quarter()).label("n"))
-        .select_from(source)
-        .join(GroupReport, GroupReport.period_id == source.id)
-        .join(ActivityUpdate, ActivityUpdate.report_id == GroupReport.id)
-        .where(source.strategy_id == _key(strategy), accepted)
-        .cte("reduced")
-    )
-    moves = (
-        select(reduced.c.activity_id, reduced.c.rank, reduced.c.status,
-               func.lag(reduced.c.status).over(partition_by=reduced.c.activity_id,
-                                               order_by=reduced.c.rank).label("previous"))
-        .where(reduced.c.n == 1)
-        .cte("moves")
-    )
-    ever = (select(ActivityUpdate.id).join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
-            .where(ActivityUpdate.activity_id == Activity.id, accepted).correlate(Activity).exists())
-    before_any = case((ever, literal_column("'planned'")), else_=Activity.status)
-    in_scope = and_(Activity.id == moves.c.activity_id, *scope)
-    events = union_all(
-        select(literal_column("0").label("rank"), before_any.label("status"), literal_column("1").label("delta"))
-        .where(*scope),
-        select(moves.c.rank, moves.c.status, literal_column("1")).join(Activity, in_scope),
-        select(moves.c.rank, func.coalesce(moves.c.previous, literal_column("'planned'")), literal_column("-1"))
-        .join(Activity, in_scope),
-    ).subquery("events")
-    summed = db.session.execute(
-        select(events.c.rank, events.c.status, func.sum(events.c.delta)).group_by(events.c.rank, events.c.status)
+    known = db.session.execute(
+        select(ReportingPeriod.id, ReportingPeriod.year, ReportingPeriod.quarter)
+        .where(ReportingPeriod.id.in_(period_ids)).order_by(_rank(ReportingPeriod))
     ).all()
-    deltas = pd.DataFrame(summed, columns=["rank", "status", "delta"])
-    cells = []
-    for year, quarter, code in zip(known["year"], known["quarter"], known["period"], strict=False):
-        upto = deltas[deltas["rank"] <= year * 10 + quarter].groupby("status")["delta"].sum()
-        cells += [(code, status, int(upto.get(status, 0))) for status in STATUS_ORDER]
+    scope = _scope(_key(strategy), pillar=pillar, body_slug=body)
+    counted = db.session.execute(
+        select(ActivityStatus.period_id, ActivityStatus.status, func.count())
+        .join(Activity, ActivityStatus.activity_id == Activity.id)
+        .where(ActivityStatus.period_id.in_(period_ids), *scope)
+        .group_by(ActivityStatus.period_id, ActivityStatus.status)
+    ).all()
+    counts = {(period_id, status): count for period_id, status, count in counted}
+    cells = [(f"{year}-Q{quarter}", status, int(counts.get((period_id, status), 0)))
+             for period_id, year, quarter in known for status in STATUS_ORDER]
     return pd.DataFrame({
         "period": [code for code, _, _ in cells],
         "status": [status for _, status, _ in cells],
@@ -331,12 +226,13 @@ def status_over_time(strategy: Strategy, periods: list[ReportingPeriod], pillar:
 
 
 def at_risk(strategy: Strategy, period: ReportingPeriod, statuses: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The activities at risk or delayed as of the period, with the challenges and support their latest update gave.
+    """The activities at risk or delayed as of the period, with the challenges and support given by the update that
+    set their status.
 
     Columns: code, text_fr, text_en, status, bodies (slugs, comma-separated), challenges, support_needed, period
     (the quarter of that update; "" when the status comes from the plan, not from a report). Plan order.
     Given `statuses` from activity_statuses(..., texts=True) (perhaps filtered by pillar or body), the list is
-    drawn from them with one query; otherwise from the whole plan with three.
+    drawn from them with one query; otherwise from the whole plan with two.
     """
     frame = statuses if statuses is not None else _statuses([_key(period)], _scope(_key(strategy)), texts=True)
     frame = frame[frame["status"].isin(RISK_STATUSES)]
@@ -360,18 +256,14 @@ def changes_between(strategy: Strategy, period: ReportingPeriod,
     """What changed since the previous period (the last GLM): the activities whose status differs.
 
     Columns: code, text_fr, text_en, before, after, change ("completed"; "new_risk" when it became at risk or
-    delayed; "status_change" otherwise). Plan order. Without a previous period, "before" is the status before any
-    report. Two queries.
+    delayed; "status_change" otherwise). Plan order. "Before" is the status as of the previous period; for an
+    activity not in the plan then (added since), or without a previous period, what the plan says. One query.
     """
     now_id, before_id = _key(period), _key(previous_period)
     frame = _statuses([now_id] if before_id is None else [now_id, before_id], _scope(_key(strategy)))
     after = frame[frame["period_id"] == now_id].set_index("activity_id")
-    if before_id is None:
-        # Before any report: the plan's status for activities never reported on, "planned" for the others.
-        before = after["current"].where(~after["reported"], "planned")
-    else:
-        before = frame[frame["period_id"] == before_id].set_index("activity_id")["status"]
-    changed = after.assign(before=before.reindex(after.index), after=after["status"])
+    before = frame[frame["period_id"] == before_id].set_index("activity_id")["status"]
+    changed = after.assign(before=before.reindex(after.index).fillna(after["plan_status"]), after=after["status"])
     changed = changed[changed["before"] != changed["after"]]
     if changed.empty:
         return _empty(CHANGE_COLUMNS)
@@ -471,75 +363,63 @@ def _tree_ids(nodes: list[dict]) -> dict[tuple, str]:
 # --- reporting compliance -----------------------------------------------------------------------
 
 
-def _state(period_state: str, due_on: date | None, report_state: str | None, submitted_at: datetime | None,
-           today: date) -> str:
-    """A body's reporting for a period: on_time, late (delivered after the due date), overdue (past the due date,
-    not delivered, the period still open), missing (the period closed without it), pending or not_open."""
-    if period_state == "upcoming":
-        return "not_open"
-    if report_state in DELIVERED_STATES:
-        submitted_on = _day(submitted_at)
-        if due_on is None or submitted_on is None or submitted_on <= due_on:
-            return "on_time"
-        return "late"
-    # Nothing delivered: no report, a draft, or a report returned and not submitted again.
-    if period_state == "closed":
-        return "missing"
-    if due_on is not None and due_on < today:
-        return "overdue"
-    return "pending"
+def _reporting_bodies(today: date) -> list[tuple[int, str, dict]]:
+    """The bodies that report, in the order the reports pages list them: (id, slug, name). One query.
+
+    sip.reporting.queries.reporting_bodies decides who reports (every active body accountable or responsible for an
+    open activity, the working groups and the SAG): the dashboards never keep a list of their own.
+    """
+    return [(body.id, body.slug, body.name) for body in reporting_bodies(today)]
 
 
-def _reporting(period_ids: list[int], today: date, body_id: int | None = None,
-               strategy_id: int | None = None) -> pd.DataFrame:
-    """Bodies × periods with each report's state and submission time (one query), and the compliance state."""
-    asked = aliased(ReportingPeriod, name="asked")
-    query = (
-        select(Body.id.label("body_id"), Body.slug, Body.name, asked.year, asked.quarter, asked.state, asked.due_on,
-               GroupReport.state.label("report_state"), GroupReport.submitted_at)
-        .select_from(Body)
-        .join(asked, asked.id.in_(period_ids))
-        .outerjoin(GroupReport, and_(GroupReport.body_id == Body.id, GroupReport.period_id == asked.id))
-    )
-    if strategy_id is not None:
-        query = query.where(asked.strategy_id == strategy_id)
-    if body_id is None:
-        query = query.where(Body.kind.in_(REPORTING_KINDS),
-                            or_(Body.dissolved_on.is_(None), Body.dissolved_on > today))
-    else:
-        query = query.where(Body.id == body_id)
-    # Working groups first, then the SAG (as the reports matrix); periods in time order.
-    query = query.order_by(Body.kind.desc(), Body.slug, _rank(asked))
-    rows = db.session.execute(query).mappings().all()
+def _reporting(period_ids: list[int], today: date, bodies: list[tuple[int, str, dict]]) -> pd.DataFrame:
+    """Bodies × periods (both in the order given, periods in time order) with the delivery state of each body's
+    report (one query)."""
+    periods = db.session.execute(
+        select(ReportingPeriod.id, ReportingPeriod.year, ReportingPeriod.quarter, ReportingPeriod.state,
+               ReportingPeriod.due_on).where(ReportingPeriod.id.in_(period_ids)).order_by(_rank(ReportingPeriod))
+    ).all() if bodies else []
+    reports = {}
+    if periods:
+        reports = {(body_id, period_id): (state, submitted_at) for body_id, period_id, state, submitted_at in
+                   db.session.execute(
+                       select(GroupReport.body_id, GroupReport.period_id, GroupReport.state, GroupReport.submitted_at)
+                       .where(GroupReport.period_id.in_(period_ids),
+                              GroupReport.body_id.in_([body_id for body_id, _, _ in bodies])))}
+    cells = []
+    for body_id, slug, name in bodies:
+        for period_id, year, quarter, period_state, due_on in periods:
+            report_state, submitted_at = reports.get((body_id, period_id), (None, None))
+            cells.append((slug, name, f"{year}-Q{quarter}",
+                          delivery_state(period_state, due_on, report_state, submitted_at, today)))
     return pd.DataFrame({
-        "body": [r["slug"] for r in rows],
-        "body_name_fr": [_text(r["name"], "fr") or r["slug"] for r in rows],
-        "body_name_en": [_text(r["name"], "en") or r["slug"] for r in rows],
-        "period": [f"{r['year']}-Q{r['quarter']}" for r in rows],
-        "state": [_state(r["state"], r["due_on"], r["report_state"], r["submitted_at"], today) for r in rows],
-    })
+        "body": [slug for slug, _, _, _ in cells],
+        "body_name_fr": [_text(name, "fr") or slug for slug, name, _, _ in cells],
+        "body_name_en": [_text(name, "en") or slug for slug, name, _, _ in cells],
+        "period": [code for _, _, code, _ in cells],
+        "state": [state for *_, state in cells],
+    }, columns=COMPLIANCE_COLUMNS)
 
 
 def compliance(strategy: Strategy, periods: list[ReportingPeriod], today: date) -> pd.DataFrame:
-    """Which working groups and advisory groups reported on time, late or not at all, for each period.
+    """Which reporting bodies delivered their report on time, late or not at all, for each period.
 
-    Columns: body (slug), body_name_fr, body_name_en, period ("2026-Q3"), state (on_time | late | overdue |
-    missing | pending | not_open). Active reporting bodies (working groups first, then the SAG) × the periods in time
-    order. A report counts as delivered once submitted or accepted, on time when submitted on or before the
-    due date; a returned report is not delivered until submitted again. One query.
+    Columns: body (slug), body_name_fr, body_name_en, period ("2026-Q3"), state (one of
+    sip.reporting.delivery.DELIVERY_STATES). Every reporting body (in the order of the reports pages) × the
+    periods in time order. Three queries: the bodies, the periods and their reports.
     """
     period_ids = [_key(p) for p in periods]
     if not period_ids:
         return _empty(COMPLIANCE_COLUMNS)
-    return _reporting(period_ids, today, strategy_id=_key(strategy))[COMPLIANCE_COLUMNS]
+    return _reporting(period_ids, today, _reporting_bodies(today))
 
 
 def body_record(body: Body, periods: list[ReportingPeriod], today: date) -> pd.DataFrame:
-    """One body's reporting record: for each period (time order), the compliance state. One query."""
+    """One body's reporting record: for each period (time order), the delivery state of its report. Two queries."""
     period_ids = [_key(p) for p in periods]
     if not period_ids:
         return _empty(RECORD_COLUMNS)
-    return _reporting(period_ids, today, body_id=_key(body))[RECORD_COLUMNS]
+    return _reporting(period_ids, today, [(_key(body), "", {})])[RECORD_COLUMNS]
 
 
 def group_summaries(strategy: Strategy, period: ReportingPeriod) -> pd.DataFrame:

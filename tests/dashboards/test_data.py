@@ -10,7 +10,7 @@ from sip.bodies.models import Body
 from sip.dashboards import data
 from sip.extensions import db
 from sip.plan.models import STATUSES, Activity, Output, Responsibility, Strategy
-from sip.reporting import services
+from sip.reporting import services, statuses as status_table
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
 from tests.conftest import counting_queries
 
@@ -59,6 +59,14 @@ def period(code: str, state: str | None = None, due_on: date | None = None) -> R
     return found
 
 
+def settle() -> None:
+    """Commit, and write the status table from the plan and the accepted reports (as accepting a report or applying
+    an amendment does in its transaction)."""
+    for strategy_id in db.session.scalars(select(Strategy.id)):
+        status_table.refresh(strategy_id)
+    db.session.commit()
+
+
 def report(slug: str, code: str, state: str, updates: dict | None = None, *, submitted_at: datetime | None = None,
            reviewed_at: datetime | None = None, summary: str = "") -> GroupReport:
     """A body's report for a period in a state, written directly; updates map activity codes to a status or to
@@ -70,7 +78,7 @@ def report(slug: str, code: str, state: str, updates: dict | None = None, *, sub
     made = GroupReport(body=body(slug), period=period(code), state=state, summary=summary,
                        submitted_at=submitted_at, reviewed_at=reviewed_at, updates=written)
     db.session.add(made)
-    db.session.commit()
+    settle()
     return made
 
 
@@ -107,8 +115,6 @@ def test_only_accepted_updates_count_never_drafts_submitted_or_returned(plan):
 def test_status_as_of_a_period_is_the_latest_accepted_update_up_to_it(plan):
     report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track", A2: "at_risk"})
     report("wg-test-plan", "2026-Q3", "accepted", {A1: "delayed"})
-    activity(A1).status, activity(A2).status = "delayed", "at_risk"  # as accepting the reports would have left them
-    db.session.commit()
     assert statuses(plan, "2025-Q4")[A1] == "planned"  # before its first accepted report
     assert statuses(plan, "2026-Q1")[A1] == "on_track"
     assert statuses(plan, "2026-Q2")[A1] == "on_track"  # no report this quarter: the last one holds
@@ -118,9 +124,9 @@ def test_status_as_of_a_period_is_the_latest_accepted_update_up_to_it(plan):
 
 
 def test_an_activity_never_reported_on_keeps_its_plan_status_in_every_period(plan):
-    activity(A2).status = "completed"  # the seed's "TERMINÉ"
-    activity(A3).status = "on_track"
-    db.session.commit()
+    activity(A2).plan_status = "completed"  # the seed's "TERMINÉ"
+    activity(A3).plan_status = "on_track"
+    settle()
     report("wg-test-plan", "2026-Q1", "draft", {A3: "delayed"})  # a draft does not count as a report
     for code in ("2022-Q1", "2026-Q1", "2026-Q4"):
         assert (statuses(plan, code)[A2], statuses(plan, code)[A3]) == ("completed", "on_track")
@@ -132,7 +138,17 @@ def test_an_update_without_a_status_changes_nothing(plan):
     assert (statuses(plan, "2026-Q2")[A1], statuses(plan, "2026-Q2")[A2]) == ("at_risk", "planned")
 
 
-def test_when_two_bodies_report_the_same_quarter_the_report_accepted_last_wins(plan):
+def test_when_two_bodies_report_the_same_quarter_the_accountable_body_s_update_wins(plan):
+    report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track"}, reviewed_at=datetime(2026, 4, 20, 9))
+    report("wg-b", "2026-Q1", "accepted", {A1: "delayed"}, reviewed_at=datetime(2026, 4, 21, 9))  # accepted last
+    assert activity(A1).accountable_body_id == body("wg-test-plan").id
+    assert statuses(plan, "2026-Q1")[A1] == "on_track"
+
+
+def test_when_neither_body_is_accountable_the_report_accepted_last_wins(plan):
+    for code in (A1, B1):
+        activity(code).accountable_body_id = None
+    settle()
     report("wg-b", "2026-Q1", "accepted", {A1: "delayed"}, reviewed_at=datetime(2026, 4, 20, 9))
     report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track"}, reviewed_at=datetime(2026, 4, 21, 9))
     report("wg-test-plan", "2026-Q2", "accepted", {B1: "on_track"}, reviewed_at=datetime(2026, 7, 21, 9))
@@ -140,11 +156,19 @@ def test_when_two_bodies_report_the_same_quarter_the_report_accepted_last_wins(p
     assert (statuses(plan, "2026-Q1")[A1], statuses(plan, "2026-Q2")[B1]) == ("on_track", "on_track")
 
 
-def test_retired_activities_are_left_out(plan):
+def test_a_retired_activity_is_in_the_quarters_before_its_retirement_only(plan):
     activity(A2).retired_on = date(2025, 6, 30)
-    db.session.commit()
+    settle()
     assert A2 not in statuses(plan, "2026-Q1")
     assert len(statuses(plan, "2026-Q1")) == 5
+    assert statuses(plan, "2025-Q1")[A2] == "planned"
+
+
+def test_an_activity_added_by_an_amendment_is_in_the_quarters_from_its_addition(plan):
+    activity(B3).added_on = date(2026, 5, 10)
+    settle()
+    assert B3 not in statuses(plan, "2026-Q1")
+    assert statuses(plan, "2026-Q2")[B3] == "planned"
 
 
 def test_activity_statuses_filters_by_pillar_and_by_responsible_body(plan):
@@ -154,11 +178,13 @@ def test_activity_statuses_filters_by_pillar_and_by_responsible_body(plan):
     assert statuses(plan, "2026-Q1", body="no-such-body") == {}
 
 
-def test_body_activities_are_the_body_s_activities_with_their_status(plan):
+def test_body_activities_are_the_body_s_activities_with_their_status_and_which_it_is_accountable_for(plan):
+    activity(B1).accountable_body_id = body("wg-b").id
     report("wg-b", "2026-Q1", "accepted", {A1: "at_risk", B1: "completed"})
     frame = data.body_activities(body("wg-b"), period("2026-Q2"))
-    assert list(frame.columns) == list(data.STATUS_COLUMNS)
-    assert list(zip(frame["code"], frame["status"], strict=False)) == [(A1, "at_risk"), (B1, "completed")]
+    assert list(frame.columns) == list(data.STATUS_COLUMNS) + ["accountable"]
+    assert list(zip(frame["code"], frame["status"], frame["accountable"], strict=False)) == [
+        (A1, "at_risk", False), (B1, "completed", True)]
 
 
 # --- counts -------------------------------------------------------------------------------------
@@ -166,8 +192,8 @@ def test_body_activities_are_the_body_s_activities_with_their_status(plan):
 
 def test_status_counts_gives_every_pillar_and_status_in_order_with_zeros(plan):
     report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track", A2: "on_track", B1: "delayed"})
-    activity(B3).status = "completed"
-    db.session.commit()
+    activity(B3).plan_status = "completed"
+    settle()
     counts = data.status_counts(data.activity_statuses(plan, period("2026-Q1")))
     assert list(counts.columns) == ["pillar", "status", "count"]
     assert list(counts["pillar"]) == [1] * 6 + [2] * 6
@@ -179,6 +205,39 @@ def test_status_counts_gives_every_pillar_and_status_in_order_with_zeros(plan):
 def test_status_counts_of_no_activity_is_empty_with_its_columns():
     counts = data.status_counts(pd.DataFrame({c: [] for c in data.STATUS_COLUMNS}))
     assert list(counts.columns) == ["pillar", "status", "count"] and counts.empty
+
+
+def test_a_quarter_accepted_after_a_later_one_shows_in_its_own_quarter_and_not_in_the_later_one(plan):
+    q4 = report("wg-test-plan", "2026-Q4", "submitted", {A1: "on_track"})
+    q3 = report("wg-test-plan", "2026-Q3", "submitted", {A1: "at_risk"})  # returned, then submitted again
+    services.accept_report(q4, None)
+    db.session.commit()
+    services.accept_report(q3, None)  # accepted last, for the earlier quarter
+    db.session.commit()
+    assert statuses(plan, "2026-Q4")[A1] == "on_track"
+    assert statuses(plan, "2026-Q3")[A1] == "at_risk"
+    over = data.status_over_time(plan, [period("2026-Q3"), period("2026-Q4")])
+    counts = {(p, s): c for p, s, c in over.itertuples(index=False, name=None)}
+    assert (counts[("2026-Q3", "at_risk")], counts[("2026-Q4", "at_risk")]) == (1, 0)
+    assert (counts[("2026-Q3", "on_track")], counts[("2026-Q4", "on_track")]) == (0, 1)
+    changes = data.changes_between(plan, period("2026-Q4"), period("2026-Q3"))
+    assert list(changes[["code", "before", "after"]].itertuples(index=False, name=None)) == [
+        (A1, "at_risk", "on_track")]
+
+
+def test_each_quarter_of_the_trend_sums_to_the_activities_in_the_plan_at_that_quarter(plan):
+    activity(B2).retired_on = date(2025, 6, 30)  # in the plan until 2025-Q2
+    activity(B3).added_on = date(2026, 5, 10)  # from 2026-Q2
+    settle()
+    report("wg-test-plan", "2025-Q1", "accepted", {A1: "on_track", B2: "at_risk"})
+    report("wg-test-plan", "2026-Q2", "accepted", {A2: "delayed", B3: "on_track"})
+    codes = ["2025-Q1", "2025-Q2", "2025-Q3", "2026-Q1", "2026-Q2", "2026-Q3"]
+    over = data.status_over_time(plan, [period(code) for code in codes])
+    sums = over.groupby("period", sort=False)["count"].sum()
+    assert sums.to_dict() == {"2025-Q1": 5, "2025-Q2": 5, "2025-Q3": 4, "2026-Q1": 4, "2026-Q2": 5, "2026-Q3": 5}
+    for code in codes:
+        assert sums[code] == len(data.activity_statuses(plan, period(code))), code
+    assert len(over) == len(codes) * len(STATUSES)  # every (quarter, status) pair, zeros included
 
 
 def test_status_over_time_counts_each_period_in_time_order_with_every_status(plan):
@@ -201,9 +260,9 @@ def test_status_over_time_counts_each_period_in_time_order_with_every_status(pla
 
 def test_status_over_time_agrees_with_the_statuses_of_each_period_on_random_reports(plan):
     rng = random.Random(5)
-    activity(B3).status = "completed"  # never reported on
+    activity(B3).plan_status = "completed"  # never reported on
     activity(B2).retired_on = date(2026, 1, 1)
-    db.session.commit()
+    settle()
     codes = [f"{year}-Q{quarter}" for year in (2025, 2026) for quarter in (1, 2, 3, 4)]
     for code in codes:
         for slug in ("wg-test-plan", "wg-b", "sag"):
@@ -339,8 +398,8 @@ def test_at_risk_lists_activities_at_risk_or_delayed_with_their_latest_challenge
 
 
 def test_at_risk_includes_an_activity_the_plan_puts_at_risk_without_any_report(plan):
-    activity(B3).status = "delayed"
-    db.session.commit()
+    activity(B3).plan_status = "delayed"
+    settle()
     [row] = data.at_risk(plan, period("2026-Q1")).to_dict("records")
     assert (row["code"], row["status"], row["challenges"], row["support_needed"], row["period"]) == (
         B3, "delayed", "", "", "")
@@ -369,7 +428,7 @@ def test_changes_between_lists_completed_new_risks_and_other_status_changes(plan
 
 
 def test_changes_without_a_previous_period_compare_with_the_status_before_any_report(plan):
-    activity(A2).status = "completed"  # never reported on: unchanged
+    activity(A2).plan_status = "completed"  # never reported on: unchanged
     report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track"})
     frame = data.changes_between(plan, period("2026-Q1"), None)
     assert list(frame[["code", "before", "after", "change"]].itertuples(index=False, name=None)) == [
@@ -528,6 +587,7 @@ def build_world(make_plan, app, scale: int) -> None:
                     made.updates.append(ActivityUpdate(activity=act, status=list(STATUSES)[(i + j + q) % 6],
                                                        challenges="c", support_needed="s"))
                 db.session.add(made)
+        status_table.refresh(strategy.id)  # as accepting the reports would have
         db.session.commit()
 
 
@@ -570,5 +630,5 @@ def test_dashboard_data_runs_the_same_few_queries_on_ten_times_the_data(app, mak
     with app.app_context():
         begin = 1 if db.engine.dialect.name == "sqlite" else 0  # SQLite's BEGIN is a statement of its own
     assert small == {name: count + begin for name, count in {
-        "activity_statuses": 2, "status_over_time": 2, "compliance": 1, "at_risk": 3, "changes_between": 2,
-        "group_summaries": 1, "body_record": 1, "body_activities": 2, "plan_tree": 3}.items()}
+        "activity_statuses": 1, "status_over_time": 2, "compliance": 3, "at_risk": 2, "changes_between": 1,
+        "group_summaries": 1, "body_record": 2, "body_activities": 1, "plan_tree": 2}.items()}
