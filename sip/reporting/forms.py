@@ -35,6 +35,7 @@ LABELS = {
     "evidence_links": _l("Evidence links (one web address a line)"),
     "no_progress": _l("No progress this quarter"),
     "summary": _l("Summary of the quarter for the whole report"),
+    "contribution": _l("Contribution note"),
 }
 
 
@@ -81,6 +82,8 @@ class ReportForm(FlaskForm):
                             validators=TEXT_CHECKS)
     # Posted by the button pressed ("Save draft" or "Submit"); pressing Enter uses the first one, "Save draft".
     action = StringField(validators=[Optional(), AnyOf(ACTIONS)])
+    # Set on the page that asks to confirm next steps or evidence carried unchanged ("Submit anyway").
+    confirm_carried = HiddenField(validators=[Optional(), AnyOf(("", "y"))])
 
     def update_form(self, activity_id: int) -> UpdateForm:
         """The sub-form of one activity."""
@@ -93,6 +96,10 @@ class ReportForm(FlaskForm):
     def submitting(self) -> bool:
         """True when the "Submit" button was pressed."""
         return self.action.data == "submit"
+
+    def carried_confirmed(self) -> bool:
+        """True when the lead confirmed submitting next steps or evidence carried unchanged."""
+        return self.confirm_carried.data == "y"
 
     def has_update(self, activity_id: int) -> bool:
         """True when the form has a sub-form for this activity."""

@@ -15,8 +15,7 @@ REPORT_STATES = {
     "submitted": _l("Submitted"),
     "returned": _l("Returned"),
     "accepted": _l("Accepted"),
-    "late": _l("Overdue"),  # past the due date and not delivered (the dashboards say the same)
-}
+}  # where a report stands against its due date is sip.reporting.delivery's one vocabulary
 EDITABLE_STATES = ("draft", "returned")
 UPDATE_TEXT_FIELDS = ("achievements", "challenges", "next_steps", "support_needed", "evidence_links")
 

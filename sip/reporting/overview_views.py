@@ -1,6 +1,4 @@
 """The reports overview (my reports, the secretariat's matrix, accepted reports) and the periods page."""
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -10,6 +8,7 @@ from sip.accounts.permissions import is_secretariat
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting import queries, services
+from sip.reporting.delivery import DELIVERY_LABELS
 from sip.reporting.models import PERIOD_STATES, REPORT_STATES
 from sip.reporting.period_forms import ClosePeriodForm, GlmForm, OpenPeriodForm
 from sip.reporting.permissions import can_manage_periods, can_view_reports
@@ -76,8 +75,8 @@ def _periods_page(strategy, status: int = 200, *, error: str | None = None, erro
     """Every period of the strategy with its reports counted by state, and the forms to manage them."""
     rows = queries.period_rows(strategy) if strategy is not None else []
     return render_template("reporting/periods.html", strategy=strategy, rows=rows, error=error, error_at=error_at,
-                           form_data=request.form if error else {}, today=date.today(),
-                           REPORT_STATES=REPORT_STATES, PERIOD_STATES=PERIOD_STATES), status
+                           form_data=request.form if error else {}, DELIVERY_LABELS=DELIVERY_LABELS,
+                           PERIOD_STATES=PERIOD_STATES), status
 
 
 def _period_or_404(code: str):

@@ -1,5 +1,13 @@
-"""Who may see, write, submit, review and comment on reports, and manage periods."""
+"""Who may see, write, submit, review and comment on reports, and manage periods.
+
+Who files a body's report: the members of a group of people (working groups and the SAG: their leads submit;
+the Rome support team, which has no lead: any member submits); for a body that is not a group of people (the
+cluster, the country teams), its reporting focal point, or any secretariat person when the secretariat reports
+on its behalf. Memberships count only while in force.
+"""
 from sip.accounts.permissions import LEAD_ROLES, bodies_of, is_sag_member, is_secretariat, is_signed_in
+
+SUPPORT_TEAM = "support_team"
 
 
 def is_member_of(user, body) -> bool:
@@ -12,14 +20,39 @@ def is_lead_of(user, body) -> bool:
     return body.slug in bodies_of(user, LEAD_ROLES)
 
 
+def is_focal_point_of(user, body) -> bool:
+    """The person named to file the report of a body that is not a group of people."""
+    return (not body.is_group_of_people and body.focal_point_id is not None and is_signed_in(user)
+            and body.focal_point_id == user.id)
+
+
+def files_report_for(user, body) -> bool:
+    """Writes the body's report: a member of a group of people; the focal point of any other body, or the
+    secretariat when it reports on the body's behalf."""
+    if body.is_group_of_people:
+        return is_member_of(user, body)
+    if body.focal_point_id is not None:
+        return is_focal_point_of(user, body)
+    return bool(body.reported_by_secretariat) and is_secretariat(user)
+
+
+def submits_for(user, body) -> bool:
+    """Submits the body's report: a group's lead or co-lead; any member of the support team (it has no lead);
+    whoever files the report of a body that is not a group of people."""
+    if not body.is_group_of_people or body.kind == SUPPORT_TEAM:
+        return files_report_for(user, body)
+    return is_lead_of(user, body)
+
+
 def can_view_reports(user) -> bool:
     """May open the reports pages at all: any signed-in user."""
     return is_signed_in(user)
 
 
 def can_view_report(user, body, report) -> bool:
-    """The secretariat and the body's members see every state; the SAG all but drafts; viewers accepted ones."""
-    if is_secretariat(user) or is_member_of(user, body):
+    """The secretariat and whoever files the body's report see every state; the SAG all but drafts; viewers
+    accepted ones."""
+    if is_secretariat(user) or files_report_for(user, body):
         return True
     if report is None:
         return False
@@ -29,17 +62,17 @@ def can_view_report(user, body, report) -> bool:
 
 
 def can_edit_report(user, body, report, period) -> bool:
-    """The body's members may write while the period is open and the report is a draft or returned."""
+    """Whoever files the body's report may write while the period is open and the report is a draft or returned."""
     return (
-        is_member_of(user, body)
+        files_report_for(user, body)
         and period.state == "open"
         and (report is None or report.editable)
     )
 
 
 def can_submit_report(user, body, report, period) -> bool:
-    """Only the body's lead or co-lead submits."""
-    return can_edit_report(user, body, report, period) and is_lead_of(user, body)
+    """A group's lead or co-lead, any support-team member, a focal point (or the secretariat on a body's behalf)."""
+    return can_edit_report(user, body, report, period) and submits_for(user, body)
 
 
 def can_review_report(user, report) -> bool:
@@ -48,10 +81,11 @@ def can_review_report(user, report) -> bool:
 
 
 def can_comment(user, body, report) -> bool:
-    """The secretariat, the body's members and (on reports past the draft) the SAG may comment."""
+    """The secretariat, whoever files the body's report and (on reports past the draft) the SAG may comment."""
     if report is None:
         return False
-    return is_secretariat(user) or is_member_of(user, body) or (is_sag_member(user) and report.state != "draft")
+    return (is_secretariat(user) or files_report_for(user, body)
+            or (is_sag_member(user) and report.state != "draft"))
 
 
 def can_see_internal_comments(user) -> bool:

@@ -2,21 +2,26 @@
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import contains_eager, selectinload
 
 from sip.accounts.models import Membership, User
 from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.models import Activity, Responsibility, Strategy
-from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportingPeriod
 from sip.reporting import statuses
+from sip.reporting.delivery import DELIVERED_STATES, DELIVERY_LABELS, DELIVERY_STATES, delivery_state
+from sip.reporting.permissions import files_report_for
+from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportingPeriod
 from sip.reporting.services import CLOSED_STATUSES, parse_period_code
 
-# The bodies that present quarterly reports: the working groups and the SAG.
-REPORTING_KINDS = ("working_group", "advisory_group")
-# States in which a report is with the secretariat or done: never late.
-DELIVERED_STATES = ("submitted", "accepted")
+# The bodies that present a report every quarter even when accountable for nothing: the working groups and the
+# SAG. Every other body reports when it is accountable or responsible for an open activity (`reporting_bodies`).
+ALWAYS_REPORTING_KINDS = ("working_group", "advisory_group")
+# Kept for the dashboards until they call `reporting_bodies` (issue 13): same meaning as ALWAYS_REPORTING_KINDS.
+REPORTING_KINDS = ALWAYS_REPORTING_KINDS
+# Working groups first, then the support team, the cluster, the country teams, the SAG last (as the plan lists them).
+KIND_ORDER = {"working_group": 0, "support_team": 1, "cluster": 2, "country_teams": 3, "advisory_group": 4}
 MATRIX_COLUMNS = 8
 VIEWER_PERIODS = 4
 
@@ -32,32 +37,68 @@ def rank_of(code: str) -> int:
     return year * 10 + quarter
 
 
-def is_late(state: str, period: ReportingPeriod, today: date | None = None) -> bool:
-    """True when the period's due date has passed and the report is neither submitted nor accepted."""
-    today = today or date.today()
-    return period.due_on is not None and period.due_on < today and state not in DELIVERED_STATES
-
-
 @dataclass
 class ReportStatus:
-    """A body's report for a period as the overview shows it."""
+    """A body's report for a period as the overview shows it: one delivery word, the report's state beside it."""
 
     body: Body
     period: ReportingPeriod
-    state: str  # missing | draft | submitted | returned | accepted
-    late: bool = False
+    state: str  # missing (nobody saved one) | draft | submitted | returned | accepted
+    delivery: str = "pending"  # one of sip.reporting.delivery.DELIVERY_STATES
     outstanding: int | None = None  # activities that still need an update (lists of one's own reports only)
 
     @property
     def label(self) -> str:
-        """The state in the reader's language."""
-        return str(REPORT_STATES[self.state])
+        """Where the report stands, in the reader's language: "Overdue", "Delivered late", "Not due yet" …"""
+        return str(DELIVERY_LABELS[self.delivery])
+
+    @property
+    def detail(self) -> str | None:
+        """The report's own state where it adds to the delivery word ("Draft", "Returned"), else None."""
+        return None if self.state == "missing" else str(REPORT_STATES[self.state])
 
 
-def _status(body: Body, period: ReportingPeriod, state: str | None, today: date) -> ReportStatus:
-    """The status of a report in a state (None: nobody has saved one)."""
+def report_status(body: Body, period: ReportingPeriod, state: str | None, submitted_at=None,
+                  today: date | None = None) -> ReportStatus:
+    """Where a body's report for a period stands (state None: nobody has saved one)."""
+    today = today or date.today()
     state = state or "missing"
-    return ReportStatus(body, period, state, is_late(state, period, today))
+    return ReportStatus(body, period, state, delivery_state(period.state, period.due_on, state, submitted_at, today))
+
+
+# --- who reports --------------------------------------------------------------------------------
+
+
+def _latest_quarter():
+    """SQL: the latest quarter of the strategy of the Activity row of the enclosing query."""
+    return (select(ReportingPeriod.id).where(ReportingPeriod.strategy_id == Activity.strategy_id)
+            .order_by(_rank().desc()).limit(1).correlate(Activity).scalar_subquery())
+
+
+def _open_in_plan():
+    """SQL conditions on an Activity query passed through `statuses.join_current`: in the plan and still open."""
+    return [Activity.retired_on.is_(None), statuses.current_status_column().not_in(CLOSED_STATUSES)]
+
+
+def reporting_bodies(today: date | None = None) -> list[Body]:
+    """The bodies that report this quarter: every active body accountable or responsible for an open activity,
+    and the working groups and the SAG even with none (one query)."""
+    today = today or date.today()
+    responsible = select(Responsibility.activity_id).where(Responsibility.body_id == Body.id).correlate(Body)
+    reports_on_something = exists(
+        statuses.join_current(select(Activity.id), _latest_quarter())
+        .where(*_open_in_plan(), or_(Activity.accountable_body_id == Body.id, Activity.id.in_(responsible)))
+        .correlate(Body)
+    )
+    order = case(KIND_ORDER, value=Body.kind, else_=len(KIND_ORDER))
+    query = (
+        select(Body)
+        .where(or_(Body.dissolved_on.is_(None), Body.dissolved_on > today),
+               or_(Body.kind.in_(ALWAYS_REPORTING_KINDS), reports_on_something))
+        .order_by(order, Body.slug)
+        .options(selectinload(Body.focal_point))
+    )
+    return list(db.session.scalars(query))
 
 
 # --- who is looking -----------------------------------------------------------------------------
@@ -70,11 +111,9 @@ def load_person(user_id: int) -> User | None:
 
 
 def reporting_bodies_of(user: User, today: date | None = None) -> list[Body]:
-    """The working groups and the SAG the person belongs to today (memberships already loaded)."""
-    today = today or date.today()
-    bodies = {m.body.id: m.body for m in user.current_memberships(today)
-              if m.body.kind in REPORTING_KINDS and m.body.is_active}
-    return sorted(bodies.values(), key=lambda b: (b.kind != "working_group", b.slug))
+    """The bodies a person files reports for: the reporting groups they belong to today, the bodies whose focal
+    point they are and, for the secretariat, the bodies it reports for (memberships already loaded)."""
+    return [body for body in reporting_bodies(today) if files_report_for(user, body)]
 
 
 # --- one's own reports --------------------------------------------------------------------------
@@ -89,23 +128,31 @@ def open_periods(strategy: Strategy) -> list[ReportingPeriod]:
 
 
 def _update_done():
-    """SQL condition: an update says what it must (a status, and new achievements or "no progress")."""
+    """SQL condition: an update says what it must (a status, and new achievements or "no progress"); a
+    contribution note is optional, so it never holds a report back."""
     has_status = and_(ActivityUpdate.status.is_not(None), ActivityUpdate.status != "")
     has_news = and_(func.trim(ActivityUpdate.achievements) != "", ActivityUpdate.carried.is_(False))
-    return and_(has_status, or_(ActivityUpdate.no_progress.is_(True), has_news))
+    return or_(ActivityUpdate.contribution.is_(True),
+               and_(has_status, or_(ActivityUpdate.no_progress.is_(True), has_news)))
 
 
 def reportable_counts(body_ids: list[int]) -> dict[int, int]:
-    """How many activities each body reports on (as `services.reportable_activities`): one query."""
+    """How many open activities each body is accountable for (those its report must update): one query.
+
+    An activity that names no accountable body counts for each body responsible for it (older data)."""
     if not body_ids:
         return {}
-    latest = (select(ReportingPeriod.id).where(ReportingPeriod.strategy_id == Activity.strategy_id)
-              .order_by(_rank().desc()).limit(1).correlate(Activity).scalar_subquery())
+    accountable = union_all(
+        select(Activity.id.label("activity_id"), Activity.accountable_body_id.label("body_id"))
+        .where(Activity.accountable_body_id.is_not(None)),
+        select(Responsibility.activity_id, Responsibility.body_id)
+        .join(Activity, Responsibility.activity_id == Activity.id).where(Activity.accountable_body_id.is_(None)),
+    ).subquery()
     query = statuses.join_current(
-        select(Responsibility.body_id, func.count(func.distinct(Activity.id)))
-        .join(Activity, Responsibility.activity_id == Activity.id), latest
-    ).where(Responsibility.body_id.in_(body_ids), Activity.retired_on.is_(None),
-            statuses.current_status_column().not_in(CLOSED_STATUSES)).group_by(Responsibility.body_id)
+        select(accountable.c.body_id, func.count(func.distinct(Activity.id)))
+        .select_from(accountable).join(Activity, Activity.id == accountable.c.activity_id),
+        _latest_quarter(),
+    ).where(accountable.c.body_id.in_(body_ids), *_open_in_plan()).group_by(accountable.c.body_id)
     return dict(db.session.execute(query).all())
 
 
@@ -114,7 +161,8 @@ def my_reports(bodies: list[Body], strategy: Strategy, today: date | None = None
 
     An activity still needs an update when the report has none for it, or its update lacks a status, or it
     repeats last quarter's text unchanged (carried) without the "no progress this quarter" tick: the same
-    rules as submitting. Three queries, whatever the number of bodies and periods.
+    rules as submitting (contribution notes are optional). Three queries, whatever the number of bodies and
+    periods.
     """
     today = today or date.today()
     periods = open_periods(strategy)
@@ -123,20 +171,21 @@ def my_reports(bodies: list[Body], strategy: Strategy, today: date | None = None
     body_ids = [b.id for b in bodies]
     needs = case((ActivityUpdate.id.is_(None), 0), (_update_done(), 0), else_=1)
     query = (
-        select(GroupReport.body_id, GroupReport.period_id, GroupReport.state, func.count(ActivityUpdate.id),
-               func.coalesce(func.sum(needs), 0))
+        select(GroupReport.body_id, GroupReport.period_id, GroupReport.state, GroupReport.submitted_at,
+               func.count(ActivityUpdate.id), func.coalesce(func.sum(needs), 0))
         .outerjoin(ActivityUpdate, ActivityUpdate.report_id == GroupReport.id)
         .where(GroupReport.body_id.in_(body_ids), GroupReport.period_id.in_([p.id for p in periods]))
-        .group_by(GroupReport.id, GroupReport.body_id, GroupReport.period_id, GroupReport.state)
+        .group_by(GroupReport.id, GroupReport.body_id, GroupReport.period_id, GroupReport.state,
+                  GroupReport.submitted_at)
     )
-    reports = {(body_id, period_id): (state, updates, pending)
-               for body_id, period_id, state, updates, pending in db.session.execute(query)}
+    reports = {(body_id, period_id): (state, submitted_at, updates, pending)
+               for body_id, period_id, state, submitted_at, updates, pending in db.session.execute(query)}
     reportable = reportable_counts(body_ids)
     rows = []
     for period in periods:
         for body in bodies:
-            state, updates, pending = reports.get((body.id, period.id), (None, 0, 0))
-            status = _status(body, period, state, today)
+            state, submitted_at, updates, pending = reports.get((body.id, period.id), (None, None, 0, 0))
+            status = report_status(body, period, state, submitted_at, today)
             # A report without updates covers the body's activities, none of them written yet.
             status.outstanding = int(pending) if updates else reportable.get(body.id, 0)
             rows.append(status)
@@ -157,17 +206,6 @@ class Matrix:
     newer: bool = False  # True when newer periods exist than the ones shown
 
 
-def reporting_bodies(today: date | None = None) -> list[Body]:
-    """The active working groups and advisory groups: the bodies that present reports (one query)."""
-    today = today or date.today()
-    query = (
-        select(Body)
-        .where(Body.kind.in_(REPORTING_KINDS), or_(Body.dissolved_on.is_(None), Body.dissolved_on > today))
-        .order_by(Body.kind.desc(), Body.slug)  # working groups first, then the SAG
-    )
-    return list(db.session.scalars(query))
-
-
 def report_matrix(strategy: Strategy, before: int | None = None, today: date | None = None,
                   columns: int = MATRIX_COLUMNS) -> Matrix:
     """The open and closed periods (newest first, `columns` of them, older than `before`) × reporting bodies.
@@ -186,13 +224,18 @@ def report_matrix(strategy: Strategy, before: int | None = None, today: date | N
         matrix.older = matrix.periods[-1].code
     if not matrix.periods or not bodies:
         return matrix
-    states = dict(((body_id, period_id), state) for body_id, period_id, state in db.session.execute(
-        select(GroupReport.body_id, GroupReport.period_id, GroupReport.state)
-        .where(GroupReport.period_id.in_([p.id for p in matrix.periods]))
-    ))
-    matrix.rows = [(body, [_status(body, period, states.get((body.id, period.id)), today) for period in matrix.periods])
+    reports = _reports_of([p.id for p in matrix.periods])
+    matrix.rows = [(body, [report_status(body, period, *reports.get((body.id, period.id), (None, None)), today)
+                           for period in matrix.periods])
                    for body in bodies]
     return matrix
+
+
+def _reports_of(period_ids: list[int]) -> dict[tuple[int, int], tuple[str, object]]:
+    """(state, submitted_at) of every report of these periods, by (body id, period id): one query."""
+    return {(body_id, period_id): (state, submitted_at) for body_id, period_id, state, submitted_at in
+            db.session.execute(select(GroupReport.body_id, GroupReport.period_id, GroupReport.state,
+                                      GroupReport.submitted_at).where(GroupReport.period_id.in_(period_ids)))}
 
 
 # --- what a viewer reads ------------------------------------------------------------------------
@@ -213,7 +256,7 @@ def accepted_reports(strategy: Strategy,
         select(GroupReport)
         .join(GroupReport.body)
         .where(GroupReport.state == "accepted", GroupReport.period_id.in_([p.id for p in recent]))
-        .order_by(Body.kind.desc(), Body.slug)
+        .order_by(case(KIND_ORDER, value=Body.kind, else_=len(KIND_ORDER)), Body.slug)
         .options(contains_eager(GroupReport.body))
     )
     by_period: dict[int, list[GroupReport]] = {p.id: [] for p in recent}
@@ -227,40 +270,52 @@ def accepted_reports(strategy: Strategy,
 
 @dataclass
 class PeriodRow:
-    """A period on the periods page, with how many reports are in each state."""
+    """A period on the periods page, with how many reporting bodies' reports stand in each delivery state."""
 
     period: ReportingPeriod
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # delivery state → reports
+    to_review: int = 0  # submitted, waiting for the secretariat
 
     @property
     def total(self) -> int:
-        """How many reports the period has, whatever their state."""
+        """How many reports the period expects or has."""
         return sum(self.counts.values())
 
+    def items(self) -> list[tuple[str, int]]:
+        """(label, count) of the delivery states that occur, best first."""
+        return [(str(DELIVERY_LABELS[state]), self.counts[state]) for state in DELIVERY_STATES
+                if self.counts.get(state)]
 
-def period_rows(strategy: Strategy) -> list[PeriodRow]:
-    """Every period of the strategy in time order, with its reports counted by state (two queries)."""
+
+def period_rows(strategy: Strategy, today: date | None = None) -> list[PeriodRow]:
+    """Every period of the strategy in time order, with the reporting bodies' reports counted by delivery state
+    (three queries; a body that no longer reports still counts where it has a report)."""
+    today = today or date.today()
     periods = list(db.session.scalars(
         select(ReportingPeriod).where(ReportingPeriod.strategy_id == strategy.id).order_by(_rank())
     ))
-    counts: dict[int, dict[str, int]] = {p.id: {} for p in periods}
-    query = (
-        select(GroupReport.period_id, GroupReport.state, func.count())
-        .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
-        .where(ReportingPeriod.strategy_id == strategy.id)
-        .group_by(GroupReport.period_id, GroupReport.state)
-    )
-    for period_id, state, count in db.session.execute(query):
-        counts[period_id][state] = count
-    return [PeriodRow(period, counts[period.id]) for period in periods]
+    bodies = {b.id: b for b in reporting_bodies(today)}
+    reports = _reports_of([p.id for p in periods if p.state != "upcoming"])
+    rows = []
+    for period in periods:
+        row = PeriodRow(period)
+        if period.state != "upcoming":
+            expected = set(bodies) | {body_id for body_id, period_id in reports if period_id == period.id}
+            for body_id in expected:
+                state, submitted_at = reports.get((body_id, period.id), (None, None))
+                delivery = delivery_state(period.state, period.due_on, state, submitted_at, today)
+                row.counts[delivery] = row.counts.get(delivery, 0) + 1
+                row.to_review += state == "submitted"
+        rows.append(row)
+    return rows
 
 
 # --- an activity's history ----------------------------------------------------------------------
 
 
-def activity_history(activity: Activity) -> list[ActivityUpdate]:
-    """The accepted updates of an activity, newest period first, with report, period and body (one query)."""
-    query = (
+def _accepted_updates(activity: Activity):
+    """SELECT the accepted updates of an activity, newest period first, with report, period and body."""
+    return (
         select(ActivityUpdate)
         .join(ActivityUpdate.report)
         .join(GroupReport.period)
@@ -270,4 +325,15 @@ def activity_history(activity: Activity) -> list[ActivityUpdate]:
         .options(contains_eager(ActivityUpdate.report).contains_eager(GroupReport.period),
                  contains_eager(ActivityUpdate.report).contains_eager(GroupReport.body))
     )
+
+
+def activity_history(activity: Activity) -> list[ActivityUpdate]:
+    """The accepted updates of an activity, newest period first, with report, period and body (one query)."""
+    return list(db.session.scalars(_accepted_updates(activity)).unique())
+
+
+def contributions_for(activity: Activity) -> list[ActivityUpdate]:
+    """The contribution notes other responsible bodies wrote on an activity in accepted reports, newest period
+    first (`u.report.body`, `u.report.period`, the note in `u.achievements`): one query."""
+    query = _accepted_updates(activity).where(ActivityUpdate.contribution.is_(True))
     return list(db.session.scalars(query).unique())

@@ -1,4 +1,8 @@
-"""Reminders: e-mail the leads of groups whose report is due soon or late, and tell the secretariat who is far behind.
+"""Reminders: e-mail whoever files a report that is due soon or late, and tell the secretariat who is far behind.
+
+Whoever files it: a group's leads and co-leads; every member of the support team (it has no lead); the
+reporting focal point of a body that is not a group of people, or the secretariat when it reports on the
+body's behalf.
 
 `send_reminders(today)` is what `flask --app app sip remind` runs (from cron, as often as one likes): a reminder
 log keeps it to one e-mail per report, recipient and day.
@@ -20,12 +24,15 @@ from sip.core.mail import send_mail
 from sip.core.urls import absolute_url
 from sip.extensions import db
 from sip.reporting.models import GroupReport, ReminderLog, ReportingPeriod
+from sip.reporting.permissions import SUPPORT_TEAM
 from sip.reporting.queries import reporting_bodies
 
 REMIND_WITHIN_DAYS = 7  # leads hear from us once the due date is this close
 SUMMARY_AFTER_DAYS = 14  # the secretariat hears about groups this late
 DELIVERED_STATES = ("submitted", "accepted")  # with the secretariat or done: nobody to remind
 LEAD, SUMMARY = "lead", "overdue_summary"
+# Why a person is reminded of a body's report (the e-mail says so).
+AS_LEAD, AS_MEMBER, AS_FOCAL_POINT, AS_SECRETARIAT = "lead", "member", "focal_point", "secretariat"
 
 def _language() -> str:
     """The language e-mails are being written in."""
@@ -42,8 +49,9 @@ class DueReport:
     period: ReportingPeriod
     body: Body
     report: GroupReport | None
-    leads: list[User]
+    leads: list[User]  # whoever files the report (leads, support-team members, the focal point or the secretariat)
     days_left: int  # negative when late
+    reason: str = AS_LEAD  # why they file it: AS_LEAD, AS_MEMBER, AS_FOCAL_POINT or AS_SECRETARIAT
 
     @property
     def state(self) -> str:
@@ -69,31 +77,56 @@ def due_reports(today: date) -> list[DueReport]:
     bodies = reporting_bodies(today)
     reports = {(r.period_id, r.body_id): r for r in db.session.scalars(
         select(GroupReport).where(GroupReport.period_id.in_([p.id for p in periods])))}
-    leads = _leads_by_body([b.id for b in bodies], today)
+    filers = _filers_by_body(bodies, today)
     due = []
     for period in periods:
         for body in bodies:
             report = reports.get((period.id, body.id))
             if report is not None and report.state in DELIVERED_STATES:
                 continue
-            due.append(DueReport(period, body, report, leads.get(body.id, []), (period.due_on - today).days))
+            people, reason = filers[body.id]
+            due.append(DueReport(period, body, report, people, (period.due_on - today).days, reason))
     return due
 
 
-def _leads_by_body(body_ids: list[int], today: date) -> dict[int, list[User]]:
-    """The active leads and co-leads of each body on that day, ordered by e-mail address."""
+def _filers_by_body(bodies: list[Body], today: date) -> dict[int, tuple[list[User], str]]:
+    """Who files each body's report on that day, and why (three queries at most)."""
+    groups = [b.id for b in bodies if b.is_group_of_people and b.kind != SUPPORT_TEAM]
+    teams = [b.id for b in bodies if b.kind == SUPPORT_TEAM]
+    leads, members = _members_by_body(groups, today, LEAD_ROLES), _members_by_body(teams, today)
+    staff = secretariat(today) if any(b.reported_by_secretariat and b.focal_point_id is None for b in bodies
+                                      if not b.is_group_of_people) else []
+    filers = {}
+    for body in bodies:
+        if body.kind == SUPPORT_TEAM:
+            filers[body.id] = (members.get(body.id, []), AS_MEMBER)
+        elif body.is_group_of_people:
+            filers[body.id] = (leads.get(body.id, []), AS_LEAD)
+        elif body.focal_point_id is not None:
+            person = body.focal_point
+            filers[body.id] = ([person] if person is not None and person.active else [], AS_FOCAL_POINT)
+        else:
+            filers[body.id] = (staff if body.reported_by_secretariat else [], AS_SECRETARIAT)
+    return filers
+
+
+def _members_by_body(body_ids: list[int], today: date, roles: tuple[str, ...] | None = None) -> dict[int, list[User]]:
+    """The active members (with one of `roles`, when given) of each body on that day, ordered by e-mail address."""
+    if not body_ids:
+        return {}
+    conditions = [Membership.body_id.in_(body_ids), Membership.since <= today,
+                  or_(Membership.until.is_(None), Membership.until >= today), User.active.is_(True)]
+    if roles is not None:
+        conditions.append(Membership.role.in_(roles))
     rows = db.session.execute(
-        select(Membership.body_id, User)
-        .join(User, Membership.user_id == User.id)
-        .where(Membership.body_id.in_(body_ids), Membership.role.in_(LEAD_ROLES), Membership.since <= today,
-               or_(Membership.until.is_(None), Membership.until >= today), User.active.is_(True))
+        select(Membership.body_id, User).join(User, Membership.user_id == User.id).where(*conditions)
         .order_by(User.email)
     ).all()
-    leads: dict[int, list[User]] = {}
+    found: dict[int, list[User]] = {}
     for body_id, user in rows:
-        if user not in leads.setdefault(body_id, []):
-            leads[body_id].append(user)
-    return leads
+        if user not in found.setdefault(body_id, []):
+            found[body_id].append(user)
+    return found
 
 
 def secretariat(today: date) -> list[User]:
@@ -180,18 +213,45 @@ def _lead_mail(due: DueReport, lead: User) -> tuple[str, str]:
             subject = _("Reminder: the %(body)s report for %(period)s is due today", **values)
         else:
             subject = _("Reminder: the %(body)s report for %(period)s is late", **values)
+        which, because = _why(due.reason, values)
         lines = [
             _("Hello %(name)s,", name=lead.name), "",
-            _("This is a reminder about the quarterly report of %(body)s for %(period)s, which you lead.",
-              **values),
+            which,
             "",
             _("Due date: %(date)s", date=format_date(due.period.due_on, "long")) + f" ({_when(due.days_left)})",
             _("State: %(state)s", state=_state(due)), "",
             _("Open the report: %(link)s", link=report_link(due.period, due.body)), "",
             "-- ",
-            _("You receive this e-mail because you are a lead or co-lead of %(body)s in SIP Tracker.", **values),
+            because,
         ]
         return subject, "\n".join(lines) + "\n"
+
+
+def _why(reason: str, values: dict) -> tuple[str, str]:
+    """The reminder's opening sentence and its footer, for the reason the reader files the report."""
+    if reason == AS_MEMBER:
+        return (_("This is a reminder about the quarterly report of %(body)s for %(period)s, which any member of "
+                  "%(body)s may write and submit.", **values),
+                _("You receive this e-mail because you are a member of %(body)s in SIP Tracker.", **values))
+    if reason == AS_FOCAL_POINT:
+        return (_("This is a reminder about the quarterly report of %(body)s for %(period)s, which you file as its "
+                  "reporting focal point.", **values),
+                _("You receive this e-mail because you are the reporting focal point of %(body)s in SIP Tracker.",
+                  **values))
+    if reason == AS_SECRETARIAT:
+        return (_("This is a reminder about the quarterly report of %(body)s for %(period)s, which the secretariat "
+                  "files on its behalf.", **values),
+                _("You receive this e-mail because the Rome support team files the report of %(body)s in SIP "
+                  "Tracker.", **values))
+    return (_("This is a reminder about the quarterly report of %(body)s for %(period)s, which you lead.", **values),
+            _("You receive this e-mail because you are a lead or co-lead of %(body)s in SIP Tracker.", **values))
+
+
+def _nobody(due: DueReport) -> str:
+    """Why nobody was reminded of a report, in the current language."""
+    if not due.body.is_group_of_people and due.body.focal_point_id is None and not due.body.reported_by_secretariat:
+        return _("no reporting focal point: name one on the body's page")
+    return _("no lead to remind")
 
 
 def _summary_mail(overdue: list[DueReport], leaderless: list[DueReport], person: User) -> tuple[str, str]:
@@ -204,20 +264,20 @@ def _summary_mail(overdue: list[DueReport], leaderless: list[DueReport], person:
                 line = _("%(body)s, %(period)s: %(state)s, %(when)s", body=pick(due.body.name, _language()),
                          period=due.period.code, state=_state(due), when=_when(due.days_left))
                 if not due.leads:
-                    line += " (" + _("no lead to remind") + ")"
+                    line += " (" + _nobody(due) + ")"
                 lines.append("- " + line)
                 lines.append("  " + report_link(due.period, due.body))
             lines.append("")
         leaderless = [due for due in leaderless if due not in overdue]  # those overdue say so in their line
         if leaderless:
-            lines.append(_("Reports due soon or late whose body has no lead or co-lead to remind:"))
+            lines.append(_("Reports due soon or late with nobody to remind:"))
             for due in leaderless:
-                lines.append("- " + _("%(body)s, %(period)s: no lead to remind, %(when)s",
+                lines.append("- " + _("%(body)s, %(period)s: %(nobody)s, %(when)s",
                                       body=pick(due.body.name, _language()), period=due.period.code,
-                                      when=_when(due.days_left)))
+                                      nobody=_nobody(due), when=_when(due.days_left)))
                 lines.append("  " + report_link(due.period, due.body))
             lines.append("")
-        lines += [_("The leads and co-leads of these groups, where they have any, were reminded by e-mail."), "", "-- ",
+        lines += [_("Whoever files these reports, where anyone does, was reminded by e-mail."), "", "-- ",
                   _("You receive this e-mail because you are in the Rome support team or an administrator of "
                     "SIP Tracker.")]
         return _("SIP Tracker: reports that need the secretariat"), "\n".join(lines) + "\n"
@@ -238,7 +298,7 @@ def plan_reminders(today: date) -> ReminderPlan:
     plan = ReminderPlan()
     due = due_reports(today)
     for item in due:
-        for lead in item.leads:
+        for lead in item.leads:  # whoever files the report
             reminder = Reminder(LEAD, lead.id, lead.email, [item.period.id], item.body.id, _about(item))
             if (item.period.id, item.body.id, lead.id, LEAD) in logged:
                 plan.already_sent.append(reminder)

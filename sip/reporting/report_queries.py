@@ -1,6 +1,6 @@
 """Reading one report page: the report, its activities, what carries forward and the comments, in a number of
 queries that does not grow with the number of activities."""
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.models import Activity, Responsibility
-from sip.reporting import services
+from sip.reporting import services, statuses
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportComment, ReportingPeriod
 from sip.reporting.services import UpdateData
 
@@ -31,12 +31,13 @@ def load_report(body: Body, period: ReportingPeriod) -> GroupReport | None:
 
 
 def load_responsibilities(activities: list[Activity]) -> None:
-    """Load the responsible bodies of all these activities at once (instead of one query per activity)."""
+    """Load the responsible and accountable bodies of all these activities at once (not one query per activity)."""
     if activities:
         db.session.scalars(
             select(Activity)
             .where(Activity.id.in_([a.id for a in activities]))
-            .options(selectinload(Activity.responsibilities).joinedload(Responsibility.body))
+            .options(selectinload(Activity.responsibilities).joinedload(Responsibility.body),
+                     joinedload(Activity.accountable_body))
         ).all()
 
 
@@ -64,24 +65,41 @@ class Section:
     previous_period: str | None = None  # that update's period
     saved_from_period: str | None = None  # the period a saved update was carried from (it may not be the latest)
     carried_period: str | None = None  # set when what is shown repeats that period's text: not new text
+    current: statuses.Current | None = None  # the activity's current status
+    contribution: bool = False  # the body is responsible, not accountable: a note, no status
+    carried_fields: list[str] = field(default_factory=list)  # texts shown that repeat the last accepted update
+    carried_fields_period: str | None = None  # the quarter those texts come from
 
     def starting_data(self) -> UpdateData:
         """What the form starts with: the saved update, else the last accepted one carried forward."""
-        return UpdateData.of(self.update) if self.update is not None else services.carried_data(self.previous)
+        if self.update is not None:
+            return UpdateData.of(self.update)
+        return services.carried_data(self.previous, self.contribution)
+
+    @property
+    def accountable_name(self):
+        """The name of the body whose report sets the status (for a contribution's label)."""
+        body = self.activity.accountable_body
+        return (body.short_name or body.name) if body is not None else None
 
 
 def report_sections(body: Body, period: ReportingPeriod, report: GroupReport | None) -> list[Section]:
-    """The sections of the report page, each with the saved update and the last accepted one (four queries)."""
+    """The sections of the report page, each with the saved update, the last accepted one and the activity's
+    current status (a number of queries that does not grow with the activities)."""
     activities = services.reportable_activities(body, report)
     load_responsibilities(activities)
-    previous = services.last_accepted_updates([a.id for a in activities], period)
+    previous = services.previous_updates(body, activities, period)
+    current = statuses.current_statuses(period.strategy_id, [a.id for a in activities]) if activities else {}
     saved = {u.activity_id: u for u in report.updates} if report is not None else {}
     codes = period_codes([p.id for p in previous.values()] + [u.carried_from_id for u in saved.values()])
     sections = []
     for activity in activities:
         last, update = previous.get(activity.id), saved.get(activity.id)
+        contribution = update.contribution if update is not None and not (report and report.editable) \
+            else not services.is_accountable(activity, body.id)
         sections.append(Section(activity, update, last, codes.get(last.id) if last else None,
-                                saved_from_period=codes.get(update.carried_from_id) if update else None))
+                                saved_from_period=codes.get(update.carried_from_id) if update else None,
+                                current=current.get(activity.id), contribution=contribution))
     return sections
 
 
@@ -94,11 +112,15 @@ def mark_carried(sections: list[Section], shown: dict[int, UpdateData] | None) -
         if shown is None:
             carried = section.update is not None and section.update.carried
             section.carried_period = (section.saved_from_period or section.previous_period) if carried else None
+            section.carried_fields = list(section.update.carried_fields or []) if section.update is not None else []
+            section.carried_fields_period = section.saved_from_period or section.previous_period
         else:
             data = shown.get(section.activity.id, UpdateData())
             carried = (section.previous is not None and not data.no_progress
-                       and data.same_text_as(services.carried_data(section.previous)))
+                       and data.same_text_as(services.carried_data(section.previous, section.contribution)))
             section.carried_period = section.previous_period if carried else None
+            section.carried_fields = services.carried_fields(data, section.previous)
+            section.carried_fields_period = section.previous_period
 
 
 @dataclass

@@ -4,7 +4,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from sip.bodies.models import Body
 from sip.core import audit
@@ -12,10 +13,20 @@ from sip.core.models import utcnow
 from sip.extensions import db
 from sip.plan.models import STATUSES, Activity, Responsibility, Strategy
 from sip.reporting import statuses
-from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportComment, ReportingPeriod
+from sip.reporting.models import (
+    EDITABLE_STATES,
+    REPORT_STATES,
+    UPDATE_TEXT_FIELDS,
+    ActivityUpdate,
+    GroupReport,
+    ReportComment,
+    ReportingPeriod,
+)
 
 PERIOD_CODE = re.compile(r"^(\d{4})-Q([1-4])$")
 CLOSED_STATUSES = ("completed", "discontinued")
+# Carried unchanged, these make the lead confirm before submitting: stale plans and proof are the costly kind.
+CONFIRM_CARRIED = ("next_steps", "evidence_links")
 
 
 class ReportError(ValueError):
@@ -26,6 +37,15 @@ class ReportError(ValueError):
     def __init__(self, message: str, problems: list[str] | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+class CarriedUnconfirmed(ReportError):
+    """Submitting was stopped to ask: next steps or evidence repeat the last accepted update unchanged."""
+
+    def __init__(self, carried: list):
+        super().__init__(_("Some next steps or evidence links are carried unchanged from the last accepted update: "
+                           "confirm to submit them as they are."))
+        self.carried = carried  # [(activity, ["next_steps", "evidence_links"])]
 
 
 class VersionConflict(Exception):
@@ -123,49 +143,143 @@ def _id(actor) -> int | None:
 # --- what a report covers -----------------------------------------------------------------------
 
 
-def reportable_activities(body: Body, report: GroupReport | None = None) -> list[Activity]:
-    """The activities a body reports on: those it is responsible for, not retired, not completed or discontinued.
+def is_accountable(activity: Activity, body_id: int) -> bool:
+    """True when this body's report sets the activity's status (an activity that names no accountable body takes
+    the status from any responsible body's report, as before accountability existed)."""
+    return activity.accountable_body_id in (None, body_id)
 
-    A report that already has updates keeps covering exactly those activities.
-    """
-    if report is not None and report.id and report.updates:
-        return sorted((u.activity for u in report.updates), key=lambda a: a.position)
-    # IN (subquery) rather than JOIN + DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT would need.
+
+def _in_plan_for(body: Body):
+    """SELECT the activities in the plan (not retired) that the body is accountable or responsible for."""
     responsible = select(Responsibility.activity_id).where(Responsibility.body_id == body.id)
-    query = (
-        select(Activity)
-        .where(Activity.id.in_(responsible), Activity.retired_on.is_(None))
-        .order_by(Activity.position)
-    )
-    activities = list(db.session.scalars(query))
+    # IN (subquery) rather than JOIN + DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT would need.
+    return (select(Activity)
+            .where(or_(Activity.accountable_body_id == body.id, Activity.id.in_(responsible)),
+                   Activity.retired_on.is_(None))
+            .order_by(Activity.position))
+
+
+def reportable_activities(body: Body, report: GroupReport | None = None) -> list[Activity]:
+    """The activities a body reports on: those in the plan it is accountable for (a full update) or responsible
+    for (a contribution note), not completed or discontinued.
+
+    A draft or returned report also keeps the activities it already holds while the plan still gives them to the
+    body (a status accepted meanwhile for another quarter does not take typed text away); a submitted or accepted
+    report covers exactly its updates. Three queries.
+    """
+    if report is not None and report.id and not report.editable:
+        return sorted((u.activity for u in report.updates), key=lambda a: a.position)
+    activities = list(db.session.scalars(_in_plan_for(body)))
     if not activities:
         return []
+    held = {u.activity_id for u in report.updates} if report is not None and report.id else set()
     still_open = statuses.open_status_ids(activities[0].strategy_id, [a.id for a in activities])
-    return [a for a in activities if a.id in still_open]
+    return [a for a in activities if a.id in still_open or a.id in held]
 
 
-def sync_open_reports(strategy_id: int, activity_ids: list[int], actor=None) -> None:
+def sync_open_reports(strategy_id: int, activity_ids: list[int], actor=None) -> int:
     """After the plan changed (an activity added, moved, retired or given a new accountable body): make every
-    unsubmitted report of an open period cover exactly what its body now reports on. In the caller's transaction."""
-    # TODO(issue 13): implemented in the reporting work; the governance services already call it.
+    unsubmitted report of an open period cover exactly what its body now reports on, for these activities. In the
+    caller's transaction (never commits); a removed update's text stays in the history. Returns the reports
+    changed."""
+    ids = set(activity_ids)
+    if not ids:
+        return 0
+    db.session.flush()
+    reports = list(db.session.scalars(
+        select(GroupReport).join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
+        .where(ReportingPeriod.strategy_id == strategy_id, ReportingPeriod.state == "open",
+               GroupReport.state.in_(EDITABLE_STATES))
+        .options(selectinload(GroupReport.updates), joinedload(GroupReport.body), joinedload(GroupReport.period))
+    ))
+    changed = 0
+    for report in reports:
+        changed += reconcile_report(report, actor, only=ids)
+    return changed
 
 
-def last_accepted_updates(activity_ids: list[int], period: ReportingPeriod) -> dict[int, ActivityUpdate]:
-    """The latest accepted update of each activity from a period before this one (two queries)."""
+def reconcile_report(report: GroupReport, actor=None, only: set[int] | None = None) -> bool:
+    """Add the updates a draft lacks, drop those its body no longer reports on (texts kept in the audit entry),
+    and turn an update into a contribution note or back as accountability moved (`only`: these activities).
+    Does not commit; True when something changed (the report's version then moves on, so that a form opened
+    before the change meets a conflict instead of silently losing text)."""
+    covered = [a for a in reportable_activities(report.body, report) if only is None or a.id in only]
+    wanted = {a.id: a for a in covered}
+    held = {u.activity_id: u for u in report.updates if only is None or u.activity_id in only}
+    removed = [held[a] for a in held if a not in wanted]
+    added = [wanted[a] for a in wanted if a not in held]
+    switched = [held[a] for a in held if a in wanted
+                and held[a].contribution == is_accountable(wanted[a], report.body.id)]
+    if not (removed or added or switched):
+        return False
+    for update in removed + switched:
+        _record_dropped(report, update, actor, "removed" if update in removed else "switched")
+    for update in removed:
+        report.updates.remove(update)
+    previous = previous_updates(report.body, added + [u.activity for u in switched], report.period)
+    for activity in added:
+        _store_update(report, None, activity, carried_data(previous.get(activity.id)), previous.get(activity.id))
+    for update in switched:
+        kept = UpdateData.of(update)
+        _store_update(report, update, update.activity, kept, previous.get(update.activity_id))
+    report.version += 1
+    db.session.flush()
+    audit.record("report.synced", "group_report", report.id, user_id=_id(actor),
+                 after={"added": sorted(a.code for a in added), "removed": sorted(u.activity.code for u in removed),
+                        "contribution": sorted(u.activity.code for u in switched if u.contribution),
+                        "accountable": sorted(u.activity.code for u in switched if not u.contribution),
+                        "version": report.version})
+    return True
+
+
+def _record_dropped(report: GroupReport, update: ActivityUpdate, actor, how: str) -> None:
+    """Keep in the history what an update said before the plan took it out of the report (or turned it into a
+    contribution note, which keeps the note only)."""
+    texts = {name: getattr(update, name) for name in UPDATE_TEXT_FIELDS if getattr(update, name)}
+    if how == "switched" and (update.contribution or not (
+            update.status or update.progress_pct is not None or set(texts) - {"achievements"})):
+        return  # a note becoming a full update, or an update that held nothing but the note (which stays)
+    audit.record("report.update_removed" if how == "removed" else "report.update_to_contribution", "group_report",
+                 report.id, user_id=_id(actor),
+                 before={"activity": update.activity.code, "status": update.status,
+                         "progress_pct": update.progress_pct, "contribution": update.contribution, **texts},
+                 after={"period": report.period.code, "body": report.body.slug})
+
+
+def last_accepted_updates(activity_ids: list[int], period: ReportingPeriod, *, body_id: int | None = None,
+                          statuses_only: bool = False) -> dict[int, ActivityUpdate]:
+    """The latest accepted update of each activity from a period before this one (one query); `body_id`: that
+    body's only; `statuses_only`: leave contribution notes out."""
     if not activity_ids:
         return {}
     order = ReportingPeriod.year * 10 + ReportingPeriod.quarter
+    conditions = [ActivityUpdate.activity_id.in_(activity_ids), GroupReport.state == "accepted",
+                  order < period.year * 10 + period.quarter]
+    if body_id is not None:
+        conditions.append(GroupReport.body_id == body_id)
+    if statuses_only:
+        conditions.append(ActivityUpdate.contribution.is_(False))
     ranked = (
         select(ActivityUpdate.id, func.row_number().over(partition_by=ActivityUpdate.activity_id,
                                                           order_by=order.desc()).label("rank"))
         .join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
         .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
-        .where(ActivityUpdate.activity_id.in_(activity_ids), GroupReport.state == "accepted",
-               order < period.year * 10 + period.quarter)
+        .where(*conditions)
         .subquery()
     )
     latest = select(ActivityUpdate).where(ActivityUpdate.id.in_(select(ranked.c.id).where(ranked.c.rank == 1)))
     return {update.activity_id: update for update in db.session.scalars(latest)}
+
+
+def previous_updates(body: Body, activities: list[Activity], period: ReportingPeriod) -> dict[int, ActivityUpdate]:
+    """What each activity's update in the body's report starts from: for an activity it is accountable for, the
+    activity's last accepted update (whichever body wrote it); for a contribution, its own last note (two
+    queries at most)."""
+    own = [a.id for a in activities if is_accountable(a, body.id)]
+    notes = [a.id for a in activities if not is_accountable(a, body.id)]
+    found = last_accepted_updates(own, period, statuses_only=True)
+    found.update(last_accepted_updates(notes, period, body_id=body.id))
+    return found
 
 
 @dataclass
@@ -194,13 +308,29 @@ class UpdateData:
             k: (v or "") if isinstance(v, str) or v is None else v for k, v in theirs.items()}
 
 
-def carried_data(previous: ActivityUpdate | None) -> UpdateData:
-    """The starting point of an activity's update: its last accepted update, or nothing."""
+def carried_data(previous: ActivityUpdate | None, contribution: bool = False) -> UpdateData:
+    """The starting point of an activity's update: its last accepted update (only its note, for a contribution),
+    or nothing."""
     if previous is None:
         return UpdateData()
+    if contribution:
+        return UpdateData(achievements=previous.achievements or "")
     data = UpdateData.of(previous)
     data.no_progress = False
     return data
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    """Equal texts as a reader sees them (surrounding spaces and line endings do not count)."""
+    return (a or "").replace("\r\n", "\n").strip() == (b or "").replace("\r\n", "\n").strip()
+
+
+def carried_fields(data: UpdateData, previous: ActivityUpdate | None) -> list[str]:
+    """The text fields of an update that repeat the last accepted one word for word (empty ones do not count)."""
+    if previous is None:
+        return []
+    return [name for name in UPDATE_TEXT_FIELDS
+            if (getattr(data, name) or "").strip() and _same(getattr(data, name), getattr(previous, name))]
 
 
 def find_report(body: Body, period: ReportingPeriod, *, for_update: bool = False) -> GroupReport | None:
@@ -247,8 +377,13 @@ def save_report(body: Body, period: ReportingPeriod, actor, version: int, summar
     if report is None:
         report = GroupReport(body=body, period=period, state="draft", version=0)
         db.session.add(report)
-    previous = last_accepted_updates([a.id for a in activities], period)
+    previous = previous_updates(body, activities, period)
     stored = {u.activity_id: u for u in report.updates}
+    covered = {a.id for a in activities}
+    for update in [u for u in report.updates if u.activity_id not in covered]:
+        # The plan gave the activity to another body and nobody synchronised this draft yet.
+        _record_dropped(report, update, actor, "removed")
+        report.updates.remove(update)
     for activity in activities:
         _store_update(report, stored.get(activity.id), activity, updates.get(activity.id, UpdateData()),
                       previous.get(activity.id))
@@ -263,20 +398,27 @@ def save_report(body: Body, period: ReportingPeriod, actor, version: int, summar
 
 def _store_update(report: GroupReport, update: ActivityUpdate | None, activity: Activity, data: UpdateData,
                   previous: ActivityUpdate | None) -> None:
-    """Write one activity's update, marking it carried when it repeats the last accepted one unchanged."""
+    """Write one activity's update (only a note when the body is not accountable for it), marking which texts
+    repeat the last accepted update unchanged, and whether all of it does."""
     if update is None:
         update = ActivityUpdate(activity=activity)
         report.updates.append(update)
+    contribution = not is_accountable(activity, report.body.id)
+    if contribution:  # a note, in `achievements`: the accountable body's report sets status and progress
+        data = UpdateData(achievements=data.achievements)
     for name, value in asdict(data).items():
         setattr(update, name, value.strip() if isinstance(value, str) else value)
-    update.contribution = activity.accountable_body_id != report.body.id
-    update.carried = previous is not None and not data.no_progress and data.same_text_as(UpdateData.of(previous))
-    update.carried_from_id = previous.id if update.carried else None
+    update.contribution = contribution
+    update.carried = (previous is not None and not data.no_progress
+                      and data.same_text_as(carried_data(previous, contribution)))
+    update.carried_fields = carried_fields(data, previous)
+    update.carried_from_id = previous.id if update.carried or update.carried_fields else None
 
 
 def write_report(body: Body, period: ReportingPeriod, actor, version: int, summary: str,
-                 updates: dict[int, UpdateData], submit: bool = False) -> GroupReport:
-    """Save the group's report and, when asked, submit it; the save is kept even when submitting is refused."""
+                 updates: dict[int, UpdateData], submit: bool = False, confirmed: bool = False) -> GroupReport:
+    """Save the group's report and, when asked, submit it (`confirmed`: next steps or evidence carried unchanged
+    were confirmed); the save is kept even when submitting is refused."""
     try:
         report = save_report(body, period, actor, version, summary, updates)
     except (ReportError, VersionConflict):
@@ -285,7 +427,7 @@ def write_report(body: Body, period: ReportingPeriod, actor, version: int, summa
     db.session.commit()
     if submit:
         try:
-            submit_report(report, actor)
+            submit_report(report, actor, confirmed=confirmed)
         except ReportError as error:
             error.saved = report  # the draft was committed above; only submitting was refused
             raise
@@ -300,14 +442,26 @@ def submission_problems(report: GroupReport) -> list[str]:
         code = update.activity.code
         if not update.status and not update.contribution:  # a contribution note carries no status
             problems.append(_("%(code)s: choose a status.", code=code))
-        if not update.no_progress and (not update.achievements.strip() or update.carried):
+        if not update.contribution and not update.no_progress and (not update.achievements.strip() or update.carried):
             problems.append(_("%(code)s: write this quarter's achievements, or tick “no progress this quarter”.",
                               code=code))
     return problems
 
 
-def submit_report(report: GroupReport, actor) -> None:
-    """Submit a saved report for review; ReportError lists exactly what is missing."""
+def carried_unchanged(report: GroupReport) -> list[tuple[Activity, list[str]]]:
+    """The activities whose next steps or evidence links repeat the last accepted update unchanged, with which of
+    the two, in plan order."""
+    found = []
+    for update in sorted(report.updates, key=lambda u: u.activity.position):
+        names = [name for name in CONFIRM_CARRIED if name in (update.carried_fields or [])]
+        if names and not update.contribution:
+            found.append((update.activity, names))
+    return found
+
+
+def submit_report(report: GroupReport, actor, confirmed: bool = False) -> None:
+    """Submit a saved report for review; ReportError lists exactly what is missing; CarriedUnconfirmed asks to
+    confirm next steps or evidence carried unchanged from the last accepted update (unless `confirmed`)."""
     if not report.editable:
         raise ReportError(_("Only a draft or a returned report can be submitted."))
     if not can_submit_now(report):
@@ -315,11 +469,17 @@ def submit_report(report: GroupReport, actor) -> None:
     problems = submission_problems(report)
     if problems:
         raise ReportError(_("The report is saved but not submitted yet."), problems)
+    carried = carried_unchanged(report)
+    if carried and not confirmed:
+        raise CarriedUnconfirmed(carried)
     before = report.state
     report.state, report.submitted_at, report.submitted_by_id = "submitted", utcnow(), _id(actor)
     report.version += 1
-    audit.record("report.submitted", "group_report", report.id, before={"state": before},
-                 after={"state": "submitted"}, user_id=_id(actor))
+    after = {"state": "submitted"}
+    if carried:
+        after["carried_confirmed"] = {a.code: names for a, names in carried}
+    audit.record("report.submitted", "group_report", report.id, before={"state": before}, after=after,
+                 user_id=_id(actor))
 
 
 def can_submit_now(report: GroupReport) -> bool:

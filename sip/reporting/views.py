@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sip.bodies.queries import find_body
 from sip.extensions import csrf, db
 from sip.plan.queries import current_strategy
-from sip.reporting import report_queries, services
+from sip.accounts.permissions import SECRETARIAT
+from sip.reporting import queries, report_queries, services
 from sip.reporting.forms import EXPIRED, LABELS, CommentForm, ReviewForm, field_name, report_form
 from sip.reporting.models import PERIOD_STATES, REPORT_STATES
 from sip.reporting.permissions import (
@@ -17,6 +18,7 @@ from sip.reporting.permissions import (
     can_see_internal_comments,
     can_submit_report,
     can_view_report,
+    files_report_for,
     is_member_of,
 )
 
@@ -75,8 +77,24 @@ def _starting_form(sections, report):
     return report_form([s.activity for s in sections], formdata=None, data=data)
 
 
+def _filed_by(body, report) -> dict | None:
+    """Who submitted the report for the body, when not one of its own members: the person and their team."""
+    person = report.submitted_by if report is not None else None
+    if person is None or (body.is_group_of_people and is_member_of(person, body)):
+        return None
+    teams = sorted((m.body for m in person.current_memberships()), key=lambda b: (b.slug != SECRETARIAT, b.slug))
+    return {"person": person.name, "team": (teams[0].short_name or teams[0].name) if teams else None}
+
+
+def _focal_point_page(body) -> str | None:
+    """Where the secretariat names the focal point of a body that is not a group of people and has none yet."""
+    if body.is_group_of_people or body.focal_point_id is not None or body.reported_by_secretariat:
+        return None
+    return url_for("bodies.focal_point", slug=body.slug)
+
+
 def _page(period, body, report, *, status: int = 200, form=None, review_form=None, comment_form=None,
-          error: str | None = None, problems=(), saved: bool = False):
+          error: str | None = None, problems=(), saved: bool = False, confirm=()):
     """The report page: the form for those who may write it, the report read-only for everyone else."""
     may = _may(_actor(), body, report, period)
     sections = report_queries.report_sections(body, period, report)
@@ -91,6 +109,9 @@ def _page(period, body, report, *, status: int = 200, form=None, review_form=Non
         "reporting/report.html", period=period, body=body, report=report, sections=sections, form=form, may=may,
         review_form=review_form or ReviewForm(formdata=None), comment_form=comment_form or CommentForm(formdata=None),
         comments=comments, error=error, problems=problems, saved=saved, locked=_locked_reason(period, report),
+        confirm=confirm, filed_by=_filed_by(body, report), focal_point_page=_focal_point_page(body),
+        standing=queries.report_status(body, period, report.state if report else None,
+                                       report.submitted_at if report else None),
         LABELS=LABELS, REPORT_STATES=REPORT_STATES, PERIOD_STATES=PERIOD_STATES,
     ), status
 
@@ -117,7 +138,7 @@ def _save(period, body, report):
     activities = services.reportable_activities(body, report)
     form = report_form(activities)
     if not can_edit_report(actor, body, report, period):
-        if not is_member_of(actor, body):
+        if not files_report_for(actor, body):
             abort(403)
         # A member whose report was submitted or whose period closed meanwhile: nothing is saved, but what they
         # typed is shown back so that it is not lost.
@@ -130,7 +151,13 @@ def _save(period, body, report):
                      error=_("Nothing was saved: correct what is marked below."))
     try:
         services.write_report(body, period, actor, form.version_number(), form.summary.data or "",
-                              form.updates(activities), submit=form.submitting())
+                              form.updates(activities), submit=form.submitting(), confirmed=form.carried_confirmed())
+    except services.CarriedUnconfirmed as question:
+        # The draft is saved; nothing is submitted until the lead confirms on this page ("Submit anyway").
+        db.session.rollback()
+        report = report_queries.load_report(body, period)
+        form.version.data, form.confirm_carried.data = str(report.version), "y"
+        return _page(period, body, report, form=form, saved=True, confirm=question.carried)
     except services.VersionConflict:
         return _other_version(period, body, form, activities, status=409)
     except IntegrityError:  # someone created the same report at the same moment: the same as a newer save
