@@ -8,6 +8,9 @@ from sip.bodies.models import Body
 from sip.core.pagination import Page
 from sip.extensions import db
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy, fold
+from sip.reporting import statuses
+from sip.reporting.models import ActivityStatus, ReportingPeriod
+from sip.reporting.statuses import Current
 
 __all__ = ["fold"]
 
@@ -46,10 +49,11 @@ class PlanFilters:
 
 
 def _conditions(strategy: Strategy, filters: PlanFilters) -> list:
-    """SQL conditions on Activity for the filters (the search needs every word, accents ignored)."""
+    """SQL conditions on Activity for the filters (the search needs every word, accents ignored); the status is the
+    current one, so the query must be passed through `statuses.join_current`."""
     conditions = [Activity.strategy_id == strategy.id]
     if filters.status:
-        conditions.append(Activity.status == filters.status)
+        conditions.append(statuses.current_status_column() == filters.status)
     if filters.pillar:
         in_pillar = select(Output.id).join(Output.outcome).join(Outcome.pillar).where(Pillar.number == filters.pillar)
         conditions.append(Activity.output_id.in_(in_pillar))
@@ -105,21 +109,27 @@ def group(activities: list[Activity]) -> list[PillarGroup]:
 
 @dataclass
 class PlanPage:
-    """One page of the filtered plan: its tree, the pagination and the count per status."""
+    """One page of the filtered plan: its tree, the pagination, the count per status and, for the current plan,
+    each listed activity's current status by id."""
 
     groups: list[PillarGroup]
     page: Page
     counts: dict[str, int]
+    current: dict[int, Current] = field(default_factory=dict)
 
 
 def plan_page(strategy: Strategy, filters: PlanFilters, number: int, size: int) -> PlanPage:
-    """The page `number` of the activities that pass the filters: four queries, whatever the plan's size."""
+    """The page `number` of the activities that pass the filters, with their current statuses (the status table's
+    latest quarter): five queries, whatever the plan's size."""
+    latest = statuses.latest_period_id(strategy.id)
     conditions = _conditions(strategy, filters)
-    counts = dict(db.session.execute(select(Activity.status, func.count()).where(*conditions).group_by(Activity.status)).all())
+    status = statuses.current_status_column()
+    counts = dict(db.session.execute(statuses.join_current(
+        select(status, func.count()).select_from(Activity), latest).where(*conditions).group_by(status)).all())
     page = Page([], number, size, sum(counts.values()))
     page.number = min(number, page.pages)
     query = (
-        select(Activity)
+        statuses.join_current(select(Activity, status, ActivityStatus.progress_pct), latest)
         .where(*conditions)
         .order_by(Activity.position)
         .limit(size)
@@ -129,8 +139,10 @@ def plan_page(strategy: Strategy, filters: PlanFilters, number: int, size: int) 
             selectinload(Activity.responsibilities).joinedload(Responsibility.body),
         )
     )
-    page.items = list(db.session.scalars(query))
-    return PlanPage(group(page.items), page, counts)
+    rows = db.session.execute(query).all()
+    page.items = [activity for activity, _, _ in rows]
+    current = {activity.id: Current(status, progress) for activity, status, progress in rows}
+    return PlanPage(group(page.items), page, counts, current)
 
 
 def pillar_numbers(strategy: Strategy) -> list[int]:
@@ -145,6 +157,7 @@ def find_activity(strategy: Strategy, code: str) -> Activity | None:
         .where(Activity.strategy_id == strategy.id, Activity.code == code)
         .options(
             joinedload(Activity.output).joinedload(Output.outcome).joinedload(Outcome.pillar),
+            joinedload(Activity.accountable_body),
             selectinload(Activity.responsibilities).joinedload(Responsibility.body),
         )
     )
@@ -152,17 +165,38 @@ def find_activity(strategy: Strategy, code: str) -> Activity | None:
 
 
 def neighbours(strategy: Strategy, activity: Activity) -> tuple[str | None, str | None]:
-    """Codes of the activities before and after this one in plan order."""
-    before = db.session.scalar(
-        select(Activity.code)
-        .where(Activity.strategy_id == strategy.id, Activity.position < activity.position)
-        .order_by(Activity.position.desc())
-        .limit(1)
-    )
-    after = db.session.scalar(
-        select(Activity.code)
-        .where(Activity.strategy_id == strategy.id, Activity.position > activity.position)
-        .order_by(Activity.position)
-        .limit(1)
-    )
-    return before, after
+    """Codes of the activities before and after this one in plan order (one query)."""
+    in_plan = Activity.strategy_id == strategy.id
+    before = select(func.max(Activity.position)).where(in_plan, Activity.position < activity.position)
+    after = select(func.min(Activity.position)).where(in_plan, Activity.position > activity.position)
+    found = dict(db.session.execute(select(Activity.position, Activity.code).where(
+        in_plan, Activity.position.in_(before.union(after)))).all())
+    return (found.get(max((p for p in found if p < activity.position), default=None)),
+            found.get(min((p for p in found if p > activity.position), default=None)))
+
+
+@dataclass
+class Standing:
+    """Where an activity stands: its current status, its status quarter by quarter (with the codes of the quarters
+    whose reports set them), the accountable body's roles and the responsible bodies that contribute without being
+    accountable."""
+
+    current: Current
+    quarters: list[statuses.QuarterStatus]
+    quarter_codes: dict[int, str]
+    accountable_roles: list[Responsibility]
+    contributors: list[Responsibility]
+
+
+def standing(activity: Activity) -> Standing:
+    """The activity's standing, read from the status table (three queries; a fourth only when a status was carried
+    from a quarter the activity was not in the plan for)."""
+    quarters = statuses.by_quarter(activity)
+    codes = {row.period.id: row.period.code for row in quarters}
+    missing = {row.reported_in_id for row in quarters} - set(codes) - {None}
+    if missing:
+        codes.update((period.id, period.code) for period in db.session.scalars(
+            select(ReportingPeriod).where(ReportingPeriod.id.in_(missing))))
+    accountable = [r for r in activity.responsibilities if r.body_id == activity.accountable_body_id]
+    contributors = [r for r in activity.responsibilities if r.body_id != activity.accountable_body_id]
+    return Standing(statuses.current_status(activity), quarters, codes, accountable, contributors)

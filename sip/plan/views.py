@@ -96,12 +96,14 @@ def _listing(strategy, filters: queries.PlanFilters, version) -> Markup:
     else:
         result = queries.plan_page(strategy, filters, requested_page(), size)
     return Markup(render_template("plan/_listing.html", filters=filters, page=result.page, groups=result.groups,  # noqa: S704  # nosec B704: a template rendered with autoescape
-                                  counts=result.counts, as_of=version, plan_states=PLAN_STATES))
+                                  counts=result.counts, current=result.current, as_of=version,
+                                  plan_states=PLAN_STATES))
 
 
 @bp.get("/activities/<code>")
 def activity(code: str):
-    """One activity: its text, place, bodies, status, reports and history in the plan; as of a version with ?as_of=."""
+    """One activity: its text, place, accountable and contributing bodies, current status and status by quarter,
+    reports and history in the plan; as of a version with ?as_of=."""
     strategy = strategy_or_404()
     try:
         version = _as_of(strategy)
@@ -112,9 +114,11 @@ def activity(code: str):
     found = queries.find_activity(strategy, code) or abort(404)
     previous, following = queries.neighbours(strategy, found)
     user = current_user._get_current_object()
+    updates = activity_history(found)
     return render_template(
         "plan/activity.html", strategy=strategy, activity=found, previous=previous, following=following,
-        history=activity_history(found), revisions=governance_queries.activity_revisions(found),
+        standing=queries.standing(found), contributions=[u for u in updates if u.contribution],
+        history=updates, revisions=governance_queries.activity_revisions(found),
         amendments=governance_queries.activity_amendments(found) if governance.can_view_amendments(user) else None,
         can_propose=governance.can_propose_change(user, found), plan_state=history.plan_state(found),
     )
