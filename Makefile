@@ -24,14 +24,19 @@ run: setup
 	$(FLASK) sip formats
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Both passes run in parallel, one pytest-xdist worker per core (TEST_WORKERS=0 runs in one process); each test file
+# stays on one worker (--dist loadfile), so that its module-scoped fixtures are built once.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: setup
 	@if [ "$$SIP_REQUIRE_POSTGRES" = 1 ] && [ -z "$$SIP_TEST_POSTGRES_URL" ]; then \
 	  echo "SIP_REQUIRE_POSTGRES=1 but SIP_TEST_POSTGRES_URL is not set"; exit 1; fi
 	@echo "== tests on SQLite"
-	$(PY) -m pytest
+	$(PYTEST)
 	@if [ -n "$$SIP_TEST_POSTGRES_URL" ]; then \
 	  echo "== tests on PostgreSQL"; \
-	  SIP_TEST_DATABASE_URL="$$SIP_TEST_POSTGRES_URL" $(PY) -m pytest; fi
+	  SIP_TEST_DATABASE_URL="$$SIP_TEST_POSTGRES_URL" $(PYTEST); fi
 
 # For developers: extract UI strings and update both catalogues (then translate the new French entries).
 messages: install

@@ -1,4 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps every e-mail the app sends."""
+import contextlib
 import email
 import email.policy
 import logging
@@ -44,10 +45,19 @@ def smtp_server(app):
     server_log = logging.getLogger("mail.log")
     level = server_log.level
     server_log.setLevel(logging.WARNING)
-    port = _free_port()
-    received = ReceivedMail(port=port)
-    controller = Controller(received, hostname="127.0.0.1", port=port)
-    controller.start()
+    # Tests run in parallel processes: another one may take the free port before the server binds it; try again.
+    for attempt in range(5):
+        port = _free_port()
+        received = ReceivedMail(port=port)
+        controller = Controller(received, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+            break
+        except (OSError, RuntimeError):
+            with contextlib.suppress(Exception):
+                controller.stop()
+            if attempt == 4:
+                raise
     app.config["SIP_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
     try:
         yield received

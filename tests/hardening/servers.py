@@ -167,6 +167,14 @@ class Gunicorn:
                 wait_for(self.url + "/healthz")
             except TimeoutError:
                 self.stop()
+                if "already in use" in self.log() and not getattr(self, "_port_retried", False):
+                    # The suite runs in parallel processes: another one took the free port first. Once more, on
+                    # another port.
+                    self._port_retried = True
+                    self.port = free_port()
+                    self.url = f"http://127.0.0.1:{self.port}"
+                    self.log_path = self.instance / f"gunicorn-{self.port}.log"
+                    return self.start(wait)
                 raise RuntimeError(f"gunicorn did not start:\n{self.log()[-3000:]}") from None
         return self
 
