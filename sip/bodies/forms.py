@@ -86,7 +86,7 @@ class FocalPointForm(FlaskForm):
             (SECRETARIAT, _l("The secretariat, on the body's behalf")),
             (NOBODY, _l("Nobody for now"))]))
     # Checked by validate_person: only when a person files the report.
-    person = SelectField(_l("Focal point"), validate_choice=False)
+    person = SelectField(_l("Person who files the report"), validate_choice=False)
 
     def set_people(self, people: list[tuple[str, str]]) -> None:
         """The active people who may be named, as (id, name) pairs; an empty value means none chosen."""
