@@ -15,7 +15,7 @@ from sip.governance.models import PLAN_STATES
 from sip.plan import queries
 from sip.plan.forms import PlanFilterForm
 from sip.plan.permissions import can_view_plan
-from sip.reporting.queries import activity_history
+from sip.reporting.queries import activity_history, contributions_for
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 
@@ -114,11 +114,10 @@ def activity(code: str):
     found = queries.find_activity(strategy, code) or abort(404)
     previous, following = queries.neighbours(strategy, found)
     user = current_user._get_current_object()
-    updates = activity_history(found)
     return render_template(
         "plan/activity.html", strategy=strategy, activity=found, previous=previous, following=following,
-        standing=queries.standing(found), contributions=[u for u in updates if u.contribution],
-        history=updates, revisions=governance_queries.activity_revisions(found),
+        standing=queries.standing(found), contributions=contributions_for(found),
+        history=activity_history(found), revisions=governance_queries.activity_revisions(found),
         amendments=governance_queries.activity_amendments(found) if governance.can_view_amendments(user) else None,
         can_propose=governance.can_propose_change(user, found), plan_state=history.plan_state(found),
     )
