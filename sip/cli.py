@@ -107,7 +107,10 @@ def create_user_command(email, name, admin, body_slug, membership, language, pas
 
 @sip_cli.command("check-plan")
 def check_plan_command():
-    """List numbering inconsistencies (warnings, exit 0) and hard errors (exit 1) in the stored plan."""
+    """List numbering inconsistencies (warnings, exit 0) and hard errors (exit 1) in the stored plan, open activities
+    with no accountable body among the errors."""
+    from sip.governance.queries import unaccountable_activities
+    from sip.plan.consistency import Issue
     from sip.plan.queries import current_strategy
     from sip.plan.services import check_plan
 
@@ -119,9 +122,15 @@ def check_plan_command():
         click.echo("error: no plan is loaded; run `flask --app app sip setup` first.", err=True)
         sys.exit(1)
     warnings, errors = check_plan(strategy)
+    # No report sets the status of an open activity without an accountable body: as serious as a missing body.
+    unaccountable = [Issue(0, row.activity.code, f"{row.reason_label}: propose a change of responsibilities that "
+                                                 f"names the accountable body")
+                     for row in unaccountable_activities(strategy)]
     _print_issues("warning", warnings)
-    _print_issues("error", errors)
-    click.echo(f"{len(warnings)} warning(s), {len(errors)} error(s).")
+    _print_issues("error", errors + unaccountable)
+    errors += unaccountable
+    click.echo(f"{len(warnings)} warning(s), {len(errors)} error(s), {len(unaccountable)} open activit"
+               f"{'y' if len(unaccountable) == 1 else 'ies'} without an accountable body.")
     sys.exit(1 if errors else 0)
 
 

@@ -146,7 +146,7 @@ def changes_between(before: ActivityRevision | None, after: ActivityRevision | N
         changes.append(ActivityChange("reworded", before, after, text_diff=diffs))
     if before.output_id != after.output_id or before.code != after.code:
         changes.append(ActivityChange("moved", before, after))
-    if _pairs(before) != _pairs(after):
+    if _pairs(before) != _pairs(after) or before.accountable_body_id != after.accountable_body_id:
         changes.append(ActivityChange("responsibilities", before, after))
     return changes
 
@@ -186,7 +186,9 @@ def _bodies(revision: ActivityRevision | None, lang: str) -> str:
     """A revision's responsible bodies as text: "Body (role); Body (role)"."""
     if revision is None:
         return ""
-    return "; ".join(f"{pick(r.body.short_name or r.body.name, lang)} ({ROLES.get(r.role, r.role)})"
+    accountable = _("accountable")
+    return "; ".join(f"{pick(r.body.short_name or r.body.name, lang)} ({ROLES.get(r.role, r.role)}"
+                     f"{', ' + accountable if r.body_id == revision.accountable_body_id else ''})"
                      for r in revision.responsibilities)
 
 

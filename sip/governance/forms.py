@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from sip.core.forms import choices, strip
 from sip.governance.models import AMENDMENT_KINDS, AMENDMENT_STATES, RETIRE_AS
@@ -111,16 +111,29 @@ class ResponsibilityRow(Form):
 
 
 class ResponsibilityFields:
-    """Up to RESPONSIBILITY_ROWS responsible bodies with their roles; empty rows are ignored."""
+    """Up to RESPONSIBILITY_ROWS responsible bodies with their roles, one of them accountable; empty rows are ignored."""
 
     rows = FieldList(FormField(ResponsibilityRow), min_entries=RESPONSIBILITY_ROWS, max_entries=RESPONSIBILITY_MAX)
+    # The number of the row (from 0) whose body is accountable: one radio button a row.
+    accountable = StringField(_l("Accountable body"), filters=[strip], validators=[Optional()])
 
-    def fill_rows(self, responsibilities) -> None:
-        """Start the rows from the bodies responsible now, with at least one empty row to add one."""
+    def validate_accountable(self, field) -> None:
+        """Exactly one accountable body, among the rows that name a body (when any does)."""
+        listed = [str(index) for index, row in enumerate(self.rows) if row.form.body.data]
+        if field.data not in listed and len({row.form.body.data for row in self.rows if row.form.body.data}) == 1:
+            field.data = listed[0]  # one body listed: it is the accountable one
+        if listed and field.data not in listed:
+            raise ValidationError(_l("Choose which of the bodies listed is accountable: the one whose report sets "
+                                     "the activity's status."))
+
+    def fill_rows(self, responsibilities, accountable_body_id: int | None = None) -> None:
+        """Start the rows from the bodies responsible now (the accountable one chosen), with at least one empty row."""
         while len(self.rows) < min(len(responsibilities) + 1, RESPONSIBILITY_MAX):
             self.rows.append_entry()
         for row, responsibility in zip(self.rows, responsibilities, strict=False):  # more rows than bodies
             row.form.body.data, row.form.role.data = responsibility.body.slug, responsibility.role
+        ids = [r.body_id for r in responsibilities]
+        self.accountable.data = str(ids.index(accountable_body_id)) if accountable_body_id in ids else "0"
 
     def set_body_choices(self, bodies: list[tuple[str, str]]) -> None:
         """The active bodies as choices of every row."""
@@ -128,8 +141,10 @@ class ResponsibilityFields:
             row.form.body.choices = choices([("", _l("— none —"))] + bodies)
 
     def responsibilities(self) -> list[dict]:
-        """The rows that name a body, as [{"body": slug, "role": role}]."""
-        return [{"body": row.form.body.data, "role": row.form.role.data} for row in self.rows if row.form.body.data]
+        """The rows that name a body, as [{"body": slug, "role": role}], the accountable one marked."""
+        return [{"body": row.form.body.data, "role": row.form.role.data,
+                 **({"accountable": True} if str(index) == self.accountable.data else {})}
+                for index, row in enumerate(self.rows) if row.form.body.data]
 
 
 class ResponsibilitiesForm(ResponsibilityFields, ProposalForm):

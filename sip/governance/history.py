@@ -80,8 +80,10 @@ def new_revision(activity: Activity, version: PlanVersion) -> ActivityRevision:
 
 
 def fill_revision(revision: ActivityRevision, activity: Activity) -> None:
-    """Copy the activity's plan fields (code, text, output, place, state, responsibilities) into the revision."""
+    """Copy the activity's plan fields (code, text, output, place, state, responsibilities and the accountable body)
+    into the revision."""
     revision.code, revision.text = activity.code, dict(activity.text or {})
+    revision.accountable_body_id = activity.accountable_body_id
     revision.output_id, revision.position = activity.output_id, activity.position
     revision.state = plan_state(activity)
     revision.search_text = search_text(activity.code, activity.text)

@@ -1,4 +1,4 @@
-"""Who may propose, endorse and verify amendments, import a revision and hand activities over."""
+"""Who may propose, endorse and verify amendments, import a revision, hand activities over and review accountability."""
 from sip.accounts.permissions import LEAD_ROLES, is_sag_member, is_secretariat, is_signed_in
 from sip.plan.permissions import can_view_plan
 
@@ -64,3 +64,8 @@ def can_import_revision(user) -> bool:
 def can_hand_over(user, body) -> bool:
     """The secretariat proposes handing a body's activities to others (before dissolving it)."""
     return is_secretariat(user) and body.is_active
+
+
+def can_review_accountability(user) -> bool:
+    """The secretariat reviews the open activities that have no accountable body (and proposes who should be)."""
+    return is_secretariat(user)

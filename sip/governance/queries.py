@@ -1,7 +1,9 @@
 """Reading amendments, versions and the plan as of a version, in a constant number of queries."""
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sip.bodies.models import Body
@@ -11,6 +13,7 @@ from sip.governance.history import valid_in
 from sip.governance.models import OPEN_STATES, ActivityRevision, Amendment, PlanVersion, RevisionResponsibility
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy, fold
 from sip.plan.queries import PlanFilters, PlanPage, group
+from sip.reporting import statuses
 
 
 # --- amendments ---------------------------------------------------------------------------------
@@ -181,10 +184,11 @@ def plan_page_as_of(version: PlanVersion, filters: PlanFilters, number: int, siz
 
 
 def find_revision(version: PlanVersion, code: str) -> ActivityRevision | None:
-    """The activity with this code as it stood in `version`."""
+    """The activity with this code as it stood in `version` (who was accountable for it then included)."""
     query = (
         select(ActivityRevision).where(*valid_in(version), ActivityRevision.code == code)
         .options(joinedload(ActivityRevision.output).joinedload(Output.outcome).joinedload(Outcome.pillar),
+                 joinedload(ActivityRevision.accountable_body),
                  selectinload(ActivityRevision.responsibilities).joinedload(RevisionResponsibility.body),
                  joinedload(ActivityRevision.activity))
     )
@@ -195,7 +199,7 @@ def revisions_in(version: PlanVersion) -> list[ActivityRevision]:
     """Every activity of the plan as it stood in `version`, in plan order, with outputs and bodies (three queries)."""
     query = (
         select(ActivityRevision).where(*valid_in(version)).order_by(ActivityRevision.position)
-        .options(joinedload(ActivityRevision.output),
+        .options(joinedload(ActivityRevision.output), joinedload(ActivityRevision.accountable_body),
                  selectinload(ActivityRevision.responsibilities).joinedload(RevisionResponsibility.body))
     )
     return list(db.session.scalars(query))
@@ -210,4 +214,55 @@ def open_amendments_of(activity_ids: list[int]) -> dict[int, list[Amendment]]:
     found: dict[int, list[Amendment]] = {}
     for amendment in db.session.scalars(query):
         found.setdefault(amendment.activity_id, []).append(amendment)
+    return found
+
+
+# --- accountability -----------------------------------------------------------------------------
+
+UNACCOUNTABLE_REASONS = {
+    "none": _l("No accountable body"),
+    "not_responsible": _l("The accountable body is not among its responsible bodies"),
+    "dissolved": _l("The accountable body is dissolved"),
+}
+
+
+@dataclass
+class Unaccountable:
+    """An open activity whose status no body's report can set, and why (a key of UNACCOUNTABLE_REASONS)."""
+
+    activity: Activity
+    reason: str
+
+    @property
+    def reason_label(self) -> str:
+        """Why, in the reader's language."""
+        return str(UNACCOUNTABLE_REASONS[self.reason])
+
+
+def unaccountable_activities(strategy: Strategy, today: date | None = None) -> list[Unaccountable]:
+    """The activities still open (not retired, current status neither completed nor discontinued) that have no
+    accountable body, or one that is not among their responsible bodies or is dissolved; in plan order (3 queries)."""
+    today = today or date.today()
+    listed = exists().where(Responsibility.activity_id == Activity.id,
+                            Responsibility.body_id == Activity.accountable_body_id)
+    dissolved = exists().where(Body.id == Activity.accountable_body_id, Body.dissolved_on.is_not(None),
+                               Body.dissolved_on <= today)
+    query = (
+        statuses.join_current(select(Activity), statuses.latest_period_id(strategy.id))
+        .where(Activity.strategy_id == strategy.id, Activity.retired_on.is_(None),
+               statuses.current_status_column().not_in(statuses.CLOSED_STATUSES),
+               or_(Activity.accountable_body_id.is_(None), ~listed, dissolved))
+        .order_by(Activity.position)
+        .options(joinedload(Activity.accountable_body),
+                 selectinload(Activity.responsibilities).joinedload(Responsibility.body))
+    )
+    found = []
+    for activity in db.session.scalars(query):
+        if activity.accountable_body is None:
+            reason = "none"
+        elif activity.accountable_body_id not in {r.body_id for r in activity.responsibilities}:
+            reason = "not_responsible"
+        else:
+            reason = "dissolved"
+        found.append(Unaccountable(activity, reason))
     return found

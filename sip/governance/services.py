@@ -5,7 +5,7 @@ audits what it writes and commits; on GovernanceError nothing has been written.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -20,7 +20,7 @@ from sip.core.models import utcnow
 from sip.extensions import db
 from sip.governance import history, permissions
 from sip.governance.models import AMENDMENT_KINDS, OPEN_STATES, RETIRE_AS, Amendment, PlanVersion
-from sip.plan.models import ROLES, Activity, Output, Responsibility, Strategy, default_accountable
+from sip.plan.models import ACCOUNTABLE_ROLES, ROLES, Activity, Output, Responsibility, Strategy
 from sip.reporting import services as reporting_services
 from sip.reporting import statuses
 from sip.reporting.models import ReportingPeriod
@@ -49,7 +49,8 @@ class Change:
     code: str | None = None
     output: Output | None = None
     retire_as: str | None = None
-    responsibilities: list[dict] | None = None  # [{"body": slug, "role": role}]
+    # [{"body": slug, "role": role, "accountable": True on the one accountable body}]
+    responsibilities: list[dict] | None = None
 
 
 @dataclass
@@ -81,18 +82,47 @@ def snapshot(activity: Activity) -> dict:
         "output_id": activity.output_id,
         "output_code": activity.output.code if activity.output else None,
         "state": history.plan_state(activity),
-        "responsibilities": responsibility_list(activity.responsibilities),
+        "responsibilities": responsibility_list(activity.responsibilities, activity.accountable_body_id),
+        "accountable": _slug(activity.accountable_body_id),
     }
 
 
-def responsibility_list(responsibilities) -> list[dict]:
-    """Responsibilities (live or of a revision) as [{"body": slug, "role": role, "note": note}]."""
-    return [{"body": r.body.slug, "role": r.role, "note": r.note} for r in responsibilities]
+def _slug(body_id: int | None) -> str | None:
+    """A body's slug by id (from the session's identity map when loaded: the id may have just changed)."""
+    body = db.session.get(Body, body_id) if body_id is not None else None
+    return body.slug if body else None
+
+
+def responsibility_list(responsibilities, accountable_body_id: int | None = None) -> list[dict]:
+    """Responsibilities (live or of a revision) as [{"body": slug, "role": role, "note": note}], the accountable
+    body's first row marked "accountable": True."""
+    items, marked = [], False
+    for r in responsibilities:
+        item = {"body": r.body.slug, "role": r.role, "note": r.note}
+        if accountable_body_id is not None and r.body_id == accountable_body_id and not marked:
+            item["accountable"] = marked = True
+        items.append(item)
+    return items
 
 
 def _pairs(items: list[dict] | None) -> list[tuple[str, str]]:
     """(body, role) pairs of a responsibility list, in order."""
     return [(item["body"], item["role"]) for item in items or []]
+
+
+def accountable_of(items: list[dict] | None) -> str | None:
+    """The slug of the body a responsibility list marks accountable (None when none is marked)."""
+    return next((item["body"] for item in items or [] if item.get("accountable")), None)
+
+
+def _default_accountable(items: list[dict], current: str | None) -> str | None:
+    """The body to mark accountable when a proposal names none: the one accountable now if it stays responsible,
+    else the first lead or organiser, else the first body (sip.plan.models.default_accountable's rule)."""
+    slugs = [item["body"] for item in items]
+    if current in slugs:
+        return current
+    leading = [item["body"] for item in items if item["role"] in ACCOUNTABLE_ROLES]
+    return (leading or slugs or [None])[0]
 
 
 def _same_text(one: dict | None, other: dict | None) -> bool:
@@ -127,8 +157,11 @@ def _check_code(strategy: Strategy, code: str | None, problems: list[str], *, ex
     return code
 
 
-def _check_responsibilities(items: list[dict] | None, problems: list[str], current=None) -> list[dict]:
-    """The proposed responsible bodies: known, active, each with a role, no pair twice; notes kept from `current`."""
+def _check_responsibilities(items: list[dict] | None, problems: list[str], current=None,
+                            accountable: str | None = None) -> list[dict]:
+    """The proposed responsible bodies: known, active, each with a role, no pair twice, exactly one of them
+    accountable (when none is marked: `accountable`, the body accountable now, if it stays, else the default);
+    notes kept from `current`."""
     notes = {(r.body.slug, r.role): r.note for r in current or []}
     bodies = {body.slug: body for body in db.session.scalars(
         select(Body).where(Body.slug.in_([item.get("body") for item in items or []])))}
@@ -147,9 +180,20 @@ def _check_responsibilities(items: list[dict] | None, problems: list[str], curre
             problems.append(_("%(body)s is listed twice with the same role.", body=pick(body.name, current_language())))
         else:
             seen.add((slug, role))
-            cleaned.append({"body": slug, "role": role, "note": item.get("note") or notes.get((slug, role))})
+            cleaned.append({"body": slug, "role": role, "note": item.get("note") or notes.get((slug, role)),
+                            "accountable": bool(item.get("accountable"))})
     if not cleaned and len(problems) == found:
         problems.append(_("Name at least one responsible body."))
+    marked = list(dict.fromkeys(item["body"] for item in cleaned if item["accountable"]))
+    if len(marked) > 1:
+        problems.append(_("Only one body is accountable for an activity; %(bodies)s are all marked accountable.",
+                          bodies=", ".join(pick(bodies[slug].name, current_language()) for slug in marked)))
+    chosen = marked[0] if marked else _default_accountable(cleaned, accountable)
+    for item in cleaned:
+        del item["accountable"]
+    first = next((item for item in cleaned if item["body"] == chosen), None)
+    if first is not None:
+        first["accountable"] = True  # on the body's first row only
     return cleaned
 
 
@@ -168,6 +212,8 @@ def _open_duplicate(strategy: Strategy, change: Change, fields: dict) -> Amendme
             and amendment.proposed_output_id == fields.get("proposed_output_id")
             and amendment.retire_as == fields.get("retire_as")
             and _pairs(amendment.proposed_responsibilities) == _pairs(fields.get("proposed_responsibilities"))
+            and accountable_of(amendment.proposed_responsibilities) == accountable_of(
+                fields.get("proposed_responsibilities"))
         ):
             return amendment
     return None
@@ -197,11 +243,14 @@ def check_change(strategy: Strategy, change: Change) -> tuple[dict, list[str]]:
     elif change.kind == "move":
         fields.update(_check_move(strategy, change, problems))
     elif change.kind == "responsibilities":
-        fields["proposed_responsibilities"] = _check_responsibilities(change.responsibilities, problems,
-                                                                      activity.responsibilities)
-        if not problems and _pairs(fields["proposed_responsibilities"]) == _pairs(
-                responsibility_list(activity.responsibilities)):
-            problems.append(_("These are the bodies already responsible; change them to propose it."))
+        now = snapshot(activity)
+        proposed = _check_responsibilities(change.responsibilities, problems, activity.responsibilities,
+                                           now["accountable"])
+        fields["proposed_responsibilities"] = proposed
+        if not problems and (_pairs(proposed), accountable_of(proposed)) == (_pairs(now["responsibilities"]),
+                                                                             now["accountable"]):
+            problems.append(_("These are the bodies already responsible, with the same accountable body; change "
+                              "them to propose it."))
     return fields, problems
 
 
@@ -382,6 +431,9 @@ def conflicts(amendment: Amendment) -> list[str]:
         if _pairs(now["responsibilities"]) != _pairs(before.get("responsibilities")):
             problems.append(_("The bodies responsible for %(code)s have changed since this was proposed.",
                               code=activity.code))
+        elif "accountable" in before and now["accountable"] != before["accountable"]:  # older proposals kept none
+            problems.append(_("The body accountable for %(code)s has changed since this was proposed.",
+                              code=activity.code))
         problems.extend(_dissolved_bodies(amendment))
     return problems
 
@@ -442,8 +494,14 @@ def glm_periods(strategy: Strategy) -> list[ReportingPeriod]:
     return list(db.session.scalars(query))
 
 
+def _utc_day(moment: datetime) -> date:
+    """The UTC date of a stored moment (SQLite gives it back without its time zone, already in UTC)."""
+    return moment.astimezone(timezone.utc).date() if moment.tzinfo else moment.date()
+
+
 def _check_glm(amendment: Amendment, period: ReportingPeriod | None, on: date | None, today: date) -> list[str]:
-    """Problems with the GLM and date given for a verification."""
+    """Problems with the GLM and date given for a decision: a GLM period, a date neither in the future nor before
+    the SAG endorsed the amendment (a plenary cannot decide on what it has not been sent)."""
     problems = []
     if period is None or not period.glm or period.strategy_id != amendment.strategy_id:
         problems.append(_("Choose the GLM: a reporting period marked as a GLM period."))
@@ -451,25 +509,52 @@ def _check_glm(amendment: Amendment, period: ReportingPeriod | None, on: date | 
         problems.append(_("Give the date of the GLM plenary, for example 2026-11-20."))
     elif on > today:
         problems.append(_("The GLM's date cannot be in the future: record the verification once the plenary has met."))
+    elif amendment.sag_at is not None and on < _utc_day(amendment.sag_at):
+        endorsed = _utc_day(amendment.sag_at)
+        problems.append(_("The SAG endorsed this amendment on %(endorsed)s; a GLM held on %(on)s cannot have decided "
+                          "on it. Choose the GLM that met on or after %(endorsed)s, and its date.",
+                          endorsed=format_date(endorsed, "long"), on=format_date(on, "long")))
     return problems
+
+
+def _check_version(strategy: Strategy, period: ReportingPeriod, on: date) -> list[str]:
+    """Why a verification at this GLM on this date cannot go into the plan's history (nothing written yet).
+
+    Versions follow one another in time, one per GLM, each dated on its GLM's day: "the plan as of a date" then
+    never shows a change decided later.
+    """
+    latest = history.latest_version(strategy)
+    if latest is None:  # the baseline is recorded with the first verification
+        latest = PlanVersion(tag=history.BASELINE_TAG, effective_on=history.BASELINE_EFFECTIVE_ON)
+    if latest.glm_period_id is not None and latest.glm_period_id == period.id:
+        if on != latest.effective_on:
+            # A version states the plan from one day: a second verification at the same GLM shares that day,
+            # otherwise the plan "as of" the earlier day would show a change recorded as decided later.
+            return [_("Amendments verified at “%(glm)s” are recorded as decided on %(date)s (version %(tag)s); record "
+                      "this verification with that date, or choose another GLM.", glm=period.glm_name,
+                      date=format_date(latest.effective_on, "long"), tag=latest.tag)]
+        return []
+    earlier = db.session.scalar(select(PlanVersion).where(PlanVersion.strategy_id == strategy.id,
+                                                          PlanVersion.glm_period_id == period.id))
+    if earlier is not None:
+        return [_("The GLM “%(glm)s” made version %(tag)s, and later versions exist; a verification at that GLM can no "
+                  "longer be added to the plan's history.", glm=period.glm_name, tag=earlier.tag)]
+    if on < latest.effective_on:
+        return [_("The current version (%(tag)s) is in force from %(date)s; a verification must be dated on or after "
+                  "that day.", tag=latest.tag, date=format_date(latest.effective_on, "long"))]
+    return []
 
 
 def version_for_glm(strategy: Strategy, period: ReportingPeriod, on: date, actor) -> PlanVersion:
     """The version a GLM's verified amendments go into: the latest one when it is this GLM's, else a new one."""
+    problems = _check_version(strategy, period, on)
+    if problems:
+        raise GovernanceError(problems[0], problems)
     history.ensure_baseline(strategy, _id(actor))
     db.session.flush()
     latest = history.latest_version(strategy)
     if latest.glm_period_id == period.id:
         return latest
-    earlier = db.session.scalar(select(PlanVersion).where(PlanVersion.strategy_id == strategy.id,
-                                                          PlanVersion.glm_period_id == period.id))
-    if earlier is not None:
-        raise GovernanceError(_("The GLM “%(glm)s” made version %(tag)s, and later versions exist; a verification at "
-                                "that GLM can no longer be added to the plan's history.", glm=period.glm_name,
-                                tag=earlier.tag))
-    if on < latest.effective_on:
-        raise GovernanceError(_("The current version (%(tag)s) is in force from %(date)s; a verification must be dated "
-                                "on or after that day.", tag=latest.tag, date=format_date(latest.effective_on, "long")))
     tag, suffix = f"glm-{on.isoformat()}", 1
     while db.session.scalar(select(PlanVersion.id).where(PlanVersion.strategy_id == strategy.id,
                                                          PlanVersion.tag == tag)):
@@ -500,13 +585,13 @@ def record_glm(amendment: Amendment, actor, verified: bool, period: ReportingPer
         problems.append(_("The note is at most %(max)d characters long.", max=NOTE_MAX))
     if not verified and not note:
         problems.append(_("Say why the GLM rejected it: a note is required."))
+    strategy = db.session.get(Strategy, amendment.strategy_id)
     if verified and not problems:
-        problems.extend(conflicts(amendment))
+        problems.extend(conflicts(amendment) + _check_version(strategy, period, on))
     if problems:
         raise GovernanceError(_("Nothing was recorded."), problems)
     version = None
     if verified:
-        strategy = db.session.get(Strategy, amendment.strategy_id)
         version = version_for_glm(strategy, period, on, actor)
         before = amendment.before
         activity = apply_change(strategy, amendment, version, on)
@@ -585,7 +670,8 @@ def _replace_responsibilities(activity: Activity, items: list[dict]) -> None:
 
 
 def hand_over_change(body: Body, activity: Activity, receiver: Body | None) -> Change:
-    """The responsibility change that hands the body's part in an activity to `receiver` (or drops it)."""
+    """The responsibility change that hands the body's part in an activity to `receiver` (or drops it); when the body
+    was accountable, the receiver becomes accountable (with no receiver, the default among the others)."""
     items = []
     for r in activity.responsibilities:
         slug = receiver.slug if (r.body_id == body.id and receiver is not None) else r.body.slug
@@ -593,6 +679,13 @@ def hand_over_change(body: Body, activity: Activity, receiver: Body | None) -> C
             continue
         if (slug, r.role) not in _pairs(items):
             items.append({"body": slug, "role": r.role, "note": r.note})
+    if activity.accountable_body_id == body.id:
+        accountable = receiver.slug if receiver is not None else _default_accountable(items, None)
+    else:
+        accountable = _slug(activity.accountable_body_id)
+    first = next((item for item in items if item["body"] == accountable), None)
+    if first is not None:
+        first["accountable"] = True
     return Change("responsibilities", activity=activity, responsibilities=items)
 
 

@@ -51,6 +51,12 @@ def plan_state_label(state: str) -> str:
     return str(PLAN_STATES.get(state, state))
 
 
+@bp.app_template_global()
+def can_review_accountability(user) -> bool:
+    """For the navigation: may this user open the page of activities without an accountable body?"""
+    return permissions.can_review_accountability(user)
+
+
 def _actor():
     """The signed-in user (anonymous user object when nobody is)."""
     return current_user._get_current_object()
@@ -118,6 +124,7 @@ def _amendment_page(amendment, *, status: int = 200, sag_form=None, glm_form=Non
     outputs = queries.outputs_by_id([amendment.proposed_output_id, (amendment.before or {}).get("output_id")])
     slugs = [r["body"] for r in (amendment.proposed_responsibilities or [])]
     slugs += [r["body"] for r in ((amendment.before or {}).get("responsibilities") or [])]
+    slugs.append((amendment.before or {}).get("accountable"))
     return render_template(
         "governance/amendment.html", amendment=amendment, labels=LABELS, outputs=outputs,
         bodies=queries.bodies_by_slug(slugs), text_diffs=_text_diffs(amendment),
@@ -205,6 +212,20 @@ def glm_decision(amendment_id: int):
     return redirect(url_for("governance.amendment", amendment_id=found.id))
 
 
+# --- accountability -----------------------------------------------------------------------------
+
+
+@bp.get("/plan/accountability")
+@login_required
+def accountability():
+    """The secretariat's list of open activities with no accountable body, each with a way to propose one."""
+    if not permissions.can_review_accountability(_actor()):
+        abort(403)
+    strategy = _strategy_or_404()
+    return render_template("governance/accountability.html", strategy=strategy,
+                           rows=queries.unaccountable_activities(strategy))
+
+
 # --- proposing ----------------------------------------------------------------------------------
 
 
@@ -246,7 +267,9 @@ def _prefill(form, activity: Activity | None, output_id: str | None) -> None:
     if hasattr(form, "output"):
         form.output.data = str(activity.output_id) if activity is not None else (output_id or "")
     if activity is not None and hasattr(form, "rows"):
-        form.fill_rows(activity.responsibilities)
+        form.fill_rows(activity.responsibilities, activity.accountable_body_id)
+    elif hasattr(form, "rows"):
+        form.accountable.data = "0"  # a new activity: the first body listed, unless another is chosen
 
 
 def _change_from(form, kind: str, activity: Activity | None) -> Change:

@@ -3,7 +3,7 @@
 Works on any objects with the attribute names used by the reader's dataclasses
 (``pillar.number``, ``pillar.outcomes``, ``outcome.code``, ``outcome.outputs``,
 ``output.code``, ``output.activities``, ``activity.code`` and, optionally,
-``activity.responsibilities`` and ``activity.status``), e.g. ORM rows.
+``activity.responsibilities`` and ``activity.status`` or ``activity.plan_status``), e.g. ORM rows.
 """
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def _check_assignment(activity, code: str, report: _Report) -> None:
     """Report an activity that has no responsible body and is neither completed nor discontinued."""
     if not hasattr(activity, "responsibilities") and not hasattr(activity, "status"):
         return
-    status = getattr(activity, "status", None)
+    # A document's activity has `status`; a stored one says what the plan says in `plan_status`.
+    status = getattr(activity, "status", None) or getattr(activity, "plan_status", None)
     status = getattr(status, "value", status)
     if status in CLOSED_STATUSES or list(getattr(activity, "responsibilities", None) or ()):
         return

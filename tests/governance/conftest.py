@@ -1,5 +1,5 @@
 """Fixtures of the governance tests: the real plan, a GLM period, one person per role, and amendment builders."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +16,9 @@ from tests.conftest import log_in
 from tests.test_access import MEMBERSHIPS
 
 GLM_DAY = date(2026, 11, 20)
+# Proposals and endorsements in these tests happen before the GLM that verifies them, as they must (a GLM cannot
+# verify what the SAG had not yet endorsed): the builders date them on this day, whatever the clock says.
+SAG_DAY = date(2026, 11, 2)
 ROLES = MEMBERSHIPS  # one person per role, as in the access matrix
 TRAINING = "3.1.1.2"  # an activity of the training working group (lead)
 
@@ -82,11 +85,24 @@ def propose(seeded, world):
 def endorse(seeded, world):
     """Builder: the SAG member endorses an amendment."""
 
-    def build(amendment_id: int, note: str = ""):
+    def build(amendment_id: int, note: str = "", on: date = SAG_DAY):
         with seeded.app_context():
             services.decide_sag(db.session.get(Amendment, amendment_id), person(world, "sag"), True, note)
+        dated(seeded, amendment_id, on)
 
     return build
+
+
+def dated(app, amendment_id: int, on: date) -> None:
+    """Date an amendment's proposal and SAG decision on a day (9:00 UTC), as if they had happened then."""
+    moment = datetime(on.year, on.month, on.day, 9, tzinfo=timezone.utc)
+    with app.app_context():
+        found = db.session.get(Amendment, amendment_id)
+        proposed = found.proposed_at if found.proposed_at.tzinfo else found.proposed_at.replace(tzinfo=timezone.utc)
+        found.proposed_at = min(proposed, moment)
+        if found.sag_at is not None:
+            found.sag_at = moment
+        db.session.commit()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from flask_babel import force_locale, gettext
 
 from sip.governance.diff import DATAFRAME_COLUMNS, Segment, compare, plain_diff, version_diff, word_diff
 from sip.governance.history import resolve_as_of
@@ -94,7 +95,7 @@ def test_the_table_for_the_excel_export_has_one_row_per_change(seeded, changed):
         assert reworded.after == NEW_TEXT["en"] and "{+regional+}" in reworded.text_diff
         assert reworded.amendments == str(changed[0])
         bodies = rows[("responsibilities", TRAINING)]
-        assert (bodies.before, bodies.after) == ("Training WG (Lead)", "Partnerships WG (Lead)")
+        assert (bodies.before, bodies.after) == ("Training WG (Lead, accountable)", "Partnerships WG (Lead, accountable)")
         retired = rows[("retired", "3.1.2.1")]
         assert (retired.change, retired.before, retired.after) == ("Retired", "Active", "Discontinued")
         assert rows[("added", "3.1.1.3")].after == "New activity."
@@ -109,7 +110,9 @@ def test_the_table_can_be_in_french(seeded, changed):
         assert reworded.after == NEW_TEXT["fr"] and "{+régionales+}" in reworded.text_diff
         retired = frame[frame.kind == "retired"].iloc[0]
         assert (retired.before, retired.after) == ("Actif", "Abandonnée")
-        assert frame[frame.kind == "responsibilities"].iloc[0].after.endswith("(Responsable)")
+        with force_locale("fr"):
+            accountable = gettext("accountable")  # translated with the catalogue
+        assert frame[frame.kind == "responsibilities"].iloc[0].after.endswith(f"(Responsable, {accountable})")
 
 
 def test_the_table_of_two_equal_versions_is_empty_with_the_same_columns(seeded):

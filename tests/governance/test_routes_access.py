@@ -3,7 +3,7 @@
 The entries have the shape of tests/test_access.py's MATRIX, so that they can move there; {placeholders} are
 filled from the world built here.
 """
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -43,6 +43,7 @@ MATRIX = [
     ("governance.propose_activity", "POST", "/amendments/new",
      {"output": "{output}", "code": "3.1.1.3", "text_fr": "Nouvelle activité.", "rationale": "Because.",
       "rows-0-body": "wg-training", "rows-0-role": "lead"}, NEW_WRITE),
+    ("governance.accountability", "GET", "/plan/accountability", None, SECRETARIAT_READ),
     ("governance.plan_versions", "GET", "/plan/versions", None, EVERYONE),
     ("governance.version_diff", "GET", "/plan/versions/diff", None, EVERYONE),
     ("governance.import_revision", "GET", "/amendments/import", None, SECRETARIAT_READ),
@@ -81,6 +82,9 @@ def access_world(seeded, make_user):
                                                               text={"fr": "Former.", "en": "Train."}), "Shorter.",
                                     secretariat)
         services.decide_sag(endorsed, person(ids, "sag"), True)
+        # Endorsed before the GLM of November 2025 that the matrix records (a GLM cannot verify it earlier).
+        endorsed.proposed_at = endorsed.sag_at = datetime(2025, 11, 3, 9, tzinfo=timezone.utc)
+        db.session.commit()
         output = db.session.scalar(select(Output.id).where(Output.code == "3.1.1"))
         placeholders = {"proposed": proposed.id, "endorsed": endorsed.id, "glm": glm.id, "output": output}
     return {"people": people, "ids": placeholders}

@@ -11,6 +11,7 @@ from sip.governance.models import ActivityRevision, Amendment, PlanVersion
 from sip.governance.services import Change, GovernanceError
 from sip.plan.models import Activity
 from sip.plan.queries import current_strategy
+from sip.reporting import statuses
 from sip.reporting.services import find_period, reportable_activities, set_glm
 from tests.governance.conftest import GLM_DAY, TRAINING, activity, body, glm_period, output, person
 from tests.test_access import snapshot
@@ -290,9 +291,29 @@ def test_amendments_verified_at_the_same_glm_share_one_version(seeded, world, pr
     second = propose("retire", of="3.1.2.1", retire_as="completed")
     for made in (first, second):
         endorse(made)
-    assert verify(first) == verify(second, on=date(2026, 11, 21)) == "glm-2026-11-20"
+    assert verify(first) == verify(second) == "glm-2026-11-20"
     with seeded.app_context():
         assert db.session.scalar(select(func.count()).select_from(PlanVersion)) == 2
+        assert {amendment(made).glm_on for made in (first, second)} == {GLM_DAY}
+
+
+def test_a_second_verification_at_the_same_glm_on_another_day_is_refused_and_changes_nothing(
+        seeded, world, propose, endorse, verify):
+    first = propose(text=NEW_TEXT)
+    second = propose("retire", of="3.1.2.1", retire_as="completed")
+    for made in (first, second):
+        endorse(made)
+    verify(first)
+    with seeded.app_context():
+        before = snapshot()
+        with pytest.raises(GovernanceError, match="Nothing was recorded") as refusal:
+            services.record_glm(amendment(second), person(world, "secretariat"), True, glm_period(),
+                                date(2026, 11, 21), today=date(2026, 12, 31))
+        db.session.rollback()
+        assert ("Amendments verified at “GLM November 2026” are recorded as decided on November 20, 2026 (version "
+                "glm-2026-11-20); record this verification with that date") in " ".join(refusal.value.problems)
+        assert snapshot() == before
+        assert amendment(second).state == "endorsed"
 
 
 def test_a_later_glm_makes_a_new_version_and_an_earlier_glm_can_no_longer_be_added(seeded, world, propose, endorse,
@@ -310,9 +331,13 @@ def test_a_later_glm_makes_a_new_version_and_an_earlier_glm_can_no_longer_be_add
     late = propose("move", output_code="3.1.2")
     endorse(late)
     with seeded.app_context():
-        with pytest.raises(GovernanceError, match="later versions exist"):
+        before = snapshot()
+        with pytest.raises(GovernanceError) as refusal:
             services.record_glm(amendment(late), person(world, "secretariat"), True, glm_period(), GLM_DAY,
                                 today=date(2026, 12, 31))
+        db.session.rollback()
+        assert "later versions exist" in " ".join(refusal.value.problems)
+        assert snapshot() == before
 
 
 def test_a_verification_dated_before_the_current_version_is_refused(seeded, world, propose, endorse, verify):
@@ -323,9 +348,13 @@ def test_a_verification_dated_before_the_current_version_is_refused(seeded, worl
     with seeded.app_context():
         december = find_period(current_strategy(), "2026-Q3")
         set_glm(december, True, "GLM December 2026", actor=None)
-        with pytest.raises(GovernanceError, match="on or after that day"):
-            services.record_glm(amendment(second), person(world, "secretariat"), True, december, date(2026, 11, 1),
+        before = snapshot()
+        with pytest.raises(GovernanceError) as refusal:
+            services.record_glm(amendment(second), person(world, "secretariat"), True, december, date(2026, 11, 10),
                                 today=date(2026, 12, 31))
+        db.session.rollback()
+        assert "on or after that day" in " ".join(refusal.value.problems)
+        assert snapshot() == before
 
 
 def test_an_amendment_that_went_stale_cannot_be_endorsed_or_verified(seeded, world, propose, endorse, verify):
@@ -352,7 +381,9 @@ def test_retiring_keeps_the_activity_and_its_history_and_drops_it_from_reports_t
     verify(made)
     with seeded.app_context():
         retired = activity(TRAINING)
-        assert (retired.status, retired.retired_on, history.plan_state(retired)) == ("completed", GLM_DAY, "completed")
+        assert (retired.plan_status, retired.retired_on, history.plan_state(retired)) == ("completed", GLM_DAY,
+                                                                                         "completed")
+        assert statuses.current_status(retired).status == "completed"
         assert [a.code for a in reportable_activities(body("wg-training"))] == ["3.1.2.1"]
         states = [r.state for r in db.session.scalars(select(ActivityRevision).where(
             ActivityRevision.activity_id == retired.id).order_by(ActivityRevision.id))]

@@ -140,7 +140,7 @@ def test_a_lead_proposes_a_new_activity_under_an_output(seeded, world):
     assert response.status_code == 302
     made = last_amendment(seeded)
     assert (made.kind, made.proposed_code, made.proposed_responsibilities) == (
-        "add", "1.1.1.5", [{"body": "wg-partnerships", "role": "lead", "note": None}])
+        "add", "1.1.1.5", [{"body": "wg-partnerships", "role": "lead", "note": None, "accountable": True}])
 
 
 @pytest.mark.parametrize("role,status", [("wg_member", 403), ("sag", 403), ("viewer", 403), ("anonymous", 302)])
