@@ -115,7 +115,7 @@ class ResponsibilityFields:
 
     rows = FieldList(FormField(ResponsibilityRow), min_entries=RESPONSIBILITY_ROWS, max_entries=RESPONSIBILITY_MAX)
     # The number of the row (from 0) whose body is accountable: one radio button a row.
-    accountable = StringField(_l("Accountable body"), filters=[strip], validators=[Optional()])
+    accountable = StringField(_l("Accountable body"), filters=[strip])
 
     def validate_accountable(self, field) -> None:
         """Exactly one accountable body, among the rows that name a body (when any does)."""
