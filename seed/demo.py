@@ -16,11 +16,15 @@ ORGANISATIONS = [
 
 # (role shown to the user, e-mail, name, language, organisation acronym or name, body slug, membership, admin)
 PEOPLE = [
+    # First: the account to try first (README), with an open report to fill.
+    ("training WG lead", "lead.training.demo@example.org", "Jean Dupont", "fr", "ALS", "wg-training", "lead", False),
     ("secretariat", "rome.demo@example.org", "Giulia Rossi", "en", "WFP", "rome-support-team", "member", False),
     ("SAG member", "sag.demo@example.org", "Amina Diallo", "fr", "HLA", "sag", "member", False),
-    ("training WG lead", "lead.training.demo@example.org", "Jean Dupont", "fr", "ALS", "wg-training", "lead", False),
+    ("SAG lead", "lead.sag.demo@example.org", "Priya Raman", "en", "HLA", "sag", "lead", False),
     ("training WG member", "member.training.demo@example.org", "Sofia García", "en", "HLA", "wg-training", "member", False),
     ("partnerships WG lead", "lead.partnerships.demo@example.org", "Kwame Mensah", "en", "WFP", "wg-partnerships", "lead", False),
+    # Files the country teams' report: they are not a group of people, so the secretariat names a focal point.
+    ("country focal point", "country.demo@example.org", "Moussa Traoré", "fr", "WFP", None, None, False),
     ("viewer", "viewer.demo@example.org", "Lena Müller", "en", "Université de Logistique", None, None, False),
     ("admin", "admin.demo@example.org", "Ana Admin", "en", "WFP", None, None, True),
 ]

@@ -1,24 +1,31 @@
-"""Demo quarterly reports for 2024-Q1 … 2026-Q3, so that every reporting page has something real to show.
+"""Demo quarterly reports from 2024-Q1 up to the quarter of `today`, so that every page shows a real quarter.
 
-A deterministic generator (random.Random(2024); the calendar is fixed, and the only date it is given is `today`,
-which merely keeps timestamps out of the future). It works through the services, as the demo people would:
-the secretariat demo account opens, reviews and closes each period; the group's demo lead saves and submits
-(bodies without a demo lead — the SAG and "Working groups" — file as the system, actor None). Audit entries,
-reports and activity statuses are therefore consistent, and the timestamps are then moved to plausible days
-inside each period. Every demo report has `demo = True` and a summary starting with "[Demo]". The text is in
-English only.
+A deterministic generator (random.Random(2024); the only date it is given is `today`). It works through the
+services, as the demo people would: the secretariat demo account names the reporting focal points, opens, reviews
+and closes each period; every body accountable for an open activity reports (the working groups through their
+demo leads, the SAG through its demo lead, the Rome support team through its demo member, the cluster through the
+secretariat on its behalf, the country teams through their focal point), on every activity it reports on: a
+status for the activities it is accountable for, a contribution note for those it is only responsible for.
+Accepting goes through `accept_report`, so the status table is written as in real use; the timestamps are then
+moved to plausible days inside each period. Every demo report has `demo = True` and a summary starting with
+"[Demo]". The text is in English only (seed/demo_texts.py).
 
-Periods 2024-Q1 … 2026-Q2 end closed, 2026-Q3 stays open (due 2026-10-15) and 2026-Q4 stays upcoming; the
-Q2 and Q4 periods are marked as feeding the June and November GLMs. A period that is no longer upcoming, or
-that already has a report, is left alone: running the set-up again creates nothing more.
+The quarters before today's end closed, with on-time, late, returned-then-accepted and missing reports; the
+last closed quarter has every accountable body's report accepted, so the current statuses mix on track, at
+risk, delayed, completed and not started. Today's quarter is open, due 15 days after it ends: some reports wait
+for review, one was returned with a note, some are drafts, and the training working group's is not started:
+its demo lead has a report to fill. Q2 and Q4 feed the June and November GLMs. Once any demo report exists the
+generator does nothing: running the set-up again creates nothing more.
 """
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from seed.demo_texts import Writer
 from sip.accounts.models import User
+from sip.bodies import services as body_services
 from sip.bodies.models import Body
 from sip.core.i18n import pick
 from sip.core.models import AuditEntry
@@ -27,178 +34,77 @@ from sip.plan.models import Activity
 from sip.plan.queries import current_strategy
 from sip.reporting import services
 from sip.reporting.models import GroupReport, ReportingPeriod
-from sip.reporting.queries import reporting_bodies
 from sip.reporting.services import UpdateData
 
 SEED = 2024
-FIRST, LAST = (2024, 1), (2026, 3)  # the demo's periods; LAST stays open
+FIRST = (2024, 1)  # the demo's first quarter; the last is today's
 DEMO_LABEL = "[Demo]"
 SECRETARIAT_EMAIL = "rome.demo@example.org"
-LEAD_EMAILS = {"wg-training": "lead.training.demo@example.org", "wg-partnerships": "lead.partnerships.demo@example.org"}
+# Who files each group's report (a group of people reports through its members).
+FILERS = {"rome-support-team": SECRETARIAT_EMAIL, "sag": "lead.sag.demo@example.org",
+          "wg-training": "lead.training.demo@example.org", "wg-partnerships": "lead.partnerships.demo@example.org"}
+# The reporting focal points the secretariat names for the bodies that are not a group of people (None: the
+# secretariat itself, on the body's behalf).
+FOCAL_POINTS = {"glc": None, "country-support-teams": "country.demo@example.org"}
 GLM_MONTHS = {2: "June", 4: "November"}
 OPENS_BEFORE_END, DUE_AFTER_END = 9, 15  # days around the quarter's last day
+OPEN_FOR = 12  # days today's quarter has been open by `today` (at most: it opens 9 days before its end)
 
-# What happens to a report in a closed period (weights for the draw) and in the open one.
+# What happens to a report in a closed quarter (weights for the draw).
 CLOSED_OUTCOMES = {"on_time": 55, "late": 20, "returned": 15, "missing": 10}
-OPEN_OUTCOMES = {"wg-training": "submitted", "wg-partnerships": "returned_open", "sag": "draft",
+# The last closed quarter: every accountable body's report accepted, so that the current statuses are its.
+LAST_CLOSED_OUTCOMES = {"rome-support-team": "on_time", "glc": "late", "country-support-teams": "returned",
+                        "sag": "on_time", "wg-partnerships": "on_time", "wg-training": "late",
+                        "working-groups": "missing"}
+# Today's quarter: every state a report can be in while its quarter is open. The training group's report is not
+# started: its demo lead, the account the README says to try first, has it to fill.
+OPEN_OUTCOMES = {"rome-support-team": "submitted", "glc": "submitted", "country-support-teams": "draft",
+                 "sag": "draft", "wg-partnerships": "returned_open", "wg-training": "missing",
                  "working-groups": "missing"}
-# A few fixed draws, so that every state shows up whatever the weights give.
+# A few fixed draws in closed quarters, so that every state shows up whatever the weights give.
 PINNED = {("2024-Q2", "working-groups"): "missing", ("2024-Q3", "wg-partnerships"): "returned",
-          ("2024-Q4", "wg-training"): "late", ("2025-Q1", "sag"): "returned", ("2025-Q3", "wg-partnerships"): "late"}
-# Activities that the demo completes, and in which quarter (index from FIRST).
-COMPLETES = {"1.1.1.2": 8, "3.1.1.2": 9}
+          ("2024-Q4", "wg-training"): "late", ("2024-Q4", "glc"): "late", ("2025-Q1", "sag"): "returned",
+          ("2025-Q2", "country-support-teams"): "missing", ("2025-Q3", "wg-partnerships"): "late",
+          ("2025-Q4", "rome-support-team"): "returned"}
 
-# (what was done, what to do next) per activity, in order; the demo moves one step per accepted quarter.
-STEPS = {
-    "1.1.1.2": [
-        ("Agreed the outline of the guidance note on partner roles with the working group.",
-         "agree the outline of the guidance note with the working group"),
-        ("Interviewed 8 partner focal points on how they engage with country clusters.",
-         "interview partner focal points on how they engage with country clusters"),
-        ("Shared the first draft of the guidance note with 14 partners for comment.",
-         "share a first draft with partners for comment"),
-        ("Consolidated 41 comments from 11 partners into a second draft.",
-         "consolidate the partners' comments into a second draft"),
-        ("Settled the open points on co-lead roles at the working-group meeting.",
-         "settle the open points on co-lead roles"),
-        ("Two francophone partners checked the French version of the draft.",
-         "have the French version checked by francophone partners"),
-        ("The SAG reviewed the note and asked for a shorter annex on onboarding.",
-         "present the note to the SAG"),
-        ("The SAG endorsed the final guidance note.", "have the final note endorsed by the SAG"),
-        ("Published the guidance note in English and French and presented it to country coordinators.",
-         "publish the note in English and French"),
-    ],
-    "1.1.1.3": [
-        ("Mapped 23 private-sector and academic organisations already working with the cluster.",
-         "map the private-sector and academic organisations already working with the cluster"),
-        ("Held two exploratory calls with logistics companies' humanitarian programmes.",
-         "hold exploratory calls with logistics companies' humanitarian programmes"),
-        ("Drafted engagement principles, including due-diligence checks.", "draft the engagement principles"),
-        ("Shared the draft principles with the legal focal points of three partner agencies.",
-         "have partner agencies' legal focal points review the principles"),
-        ("Ran a consultation webinar with 5 universities and 4 companies.", "run a consultation webinar"),
-        ("Added a section on data sharing with academia after the webinar.",
-         "revise the draft after the webinar"),
-        ("Agreed a template memorandum of understanding for academic partnerships.",
-         "agree a template memorandum of understanding for academic partnerships"),
-        ("Piloted the guidance with one university partnership.", "pilot the guidance with a university"),
-        ("Collected feedback from the university pilot.", "collect feedback from the pilot"),
-        ("Launched a second pilot with a logistics company's humanitarian programme.",
-         "launch a second pilot with a company"),
-        ("Circulated the draft final version to the working group.", "circulate the draft final version"),
-    ],
-    "1.2.1.4": [
-        ("Contributed key messages on logistics preparedness to the cluster's advocacy note.",
-         "contribute key messages to the advocacy note"),
-        ("A SAG member presented the role of logistics in preparedness at a regional humanitarian forum.",
-         "present logistics preparedness at a regional forum"),
-        ("Shared two case studies from country operations for the advocacy kit.",
-         "collect case studies from country operations"),
-        ("Co-hosted a side event on preparedness with two partner agencies.",
-         "co-host a side event on preparedness"),
-        ("Reviewed the advocacy calendar ahead of the GLM.", "review the advocacy calendar"),
-        ("Briefed donors' humanitarian advisers on logistics preparedness gaps.", "brief donors' advisers"),
-    ],
-    "1.3.1.2": [
-        ("Held the quarterly SAG consultation; 9 of 11 members attended.", "hold the quarterly SAG consultation"),
-        ("Held an extra SAG call to prepare the GLM agenda.", "prepare the GLM agenda with the SAG"),
-        ("The SAG reviewed the mid-term progress of the SIP.", "review the mid-term progress of the SIP"),
-        ("Consulted the SAG on the next GLM's priorities; minutes shared with partners.",
-         "consult the SAG on the next GLM's priorities"),
-        ("Renewed three SAG seats after a call for candidates.", "renew the SAG seats that end this year"),
-        ("Held the quarterly SAG consultation online; 10 of 11 members attended.", "hold the next consultation"),
-    ],
-    "1.3.1.3": [
-        ("Reviewed which SIP priorities need a dedicated working group.",
-         "review which SIP priorities need a dedicated working group"),
-        ("Renewed the terms of reference of the training working group.", "renew the training WG's terms of reference"),
-        ("Called for co-leads of an information-management working group.",
-         "call for co-leads of an information-management working group"),
-        ("The information-management working group held its first meeting.",
-         "hold the first meeting of the information-management working group"),
-        ("Checked the working groups' work plans against the SIP.", "check the work plans against the SIP"),
-        ("Merged two dormant task forces into the partnerships working group.", "merge the dormant task forces"),
-    ],
-    "3.1.1.2": [
-        ("Compared three learning-platform options with partner training focal points.",
-         "compare learning-platform options with partners"),
-        ("Chose an open-source platform; a partner agreed to host it.", "choose a platform and a host"),
-        ("Uploaded the first 12 modules of the logistics induction course.", "upload the induction course"),
-        ("Opened the platform to 6 partner organisations for testing.", "open the platform to partners for testing"),
-        ("Fixed the access problems reported on low-bandwidth connections.", "fix the low-bandwidth access problems"),
-        ("Added French versions of 8 modules.", "add French versions of the modules"),
-        ("Opened the platform to every cluster partner; 310 learners registered.",
-         "open the platform to every partner"),
-        ("Added a shared library where partners upload their own training materials.", "add a shared library"),
-        ("420 learners completed at least one module.", "reach 400 learners"),
-        ("Handed platform administration over to the training working group's host.",
-         "hand over platform administration"),
-    ],
-    "3.1.2.1": [
-        ("Partners designated 37 staff to be trained on the cluster's roles and responsibilities.",
-         "have partners designate staff for training"),
-        ("Ran the first online session for 24 designated staff.", "run the first online session"),
-        ("Ran a face-to-face session in Nairobi for 18 participants.", "run a face-to-face session in Nairobi"),
-        ("Adapted the session for francophone operations; first session in Dakar.", "run a session in Dakar"),
-        ("Trained 22 more staff online; 81 trained so far.", "train the next group online"),
-        ("Added a module on the cluster's information-management tools.", "add a module on IM tools"),
-        ("Ran a session in Amman for 16 participants from the region.", "run a session in Amman"),
-        ("Surveyed participants: 87 % use the training in their work.", "survey past participants"),
-    ],
-    "4.2.3.1": [
-        ("Listed candidate topics: localisation, environmental sustainability, customs facilitation.",
-         "list candidate advocacy topics"),
-        ("The SAG chose environmental sustainability as the first topic.", "choose the first topic"),
-        ("Working groups gave input to a discussion paper on greener logistics.", "draft a discussion paper"),
-        ("Presented the discussion paper at the GLM.", "present the paper at the GLM"),
-        ("Started a second paper on customs facilitation in emergencies.", "start the customs paper"),
-    ],
-}
-CHALLENGES = {
-    "1.1.1.2": "Fewer partners than expected sent comments before the deadline.",
-    "1.1.1.3": "The legal review of the due-diligence section is taking longer than planned.",
-    "1.2.1.4": "Advocacy events compete with emergency responses for the same people's time.",
-    "1.3.1.2": "Two SAG seats were vacant for the quarter.",
-    "1.3.1.3": "Not enough volunteers to co-lead the new working group.",
-    "3.1.1.2": "The hosting partner's server migration held up new modules.",
-    "3.1.2.1": "Several partners have not designated staff yet; travel costs limit face-to-face sessions.",
-    "4.2.3.1": "Partners disagree on how far the cluster should advocate beyond operational support.",
-}
-SUPPORT = {
-    "1.1.1.2": "SAG members to ask their organisations' focal points to comment by the next deadline.",
-    "1.1.1.3": "A SAG view on which due-diligence standard partners can accept.",
-    "1.2.1.4": "Speakers from partner agencies for the next regional forum.",
-    "1.3.1.2": "Nominations for the vacant SAG seats.",
-    "1.3.1.3": "Partners to second a co-lead for one year.",
-    "3.1.1.2": "A partner able to host the platform for two more years.",
-    "3.1.2.1": "SAG to remind partners to designate staff for the next round.",
-    "4.2.3.1": "A SAG decision on the scope of advocacy topics.",
-}
-MINOR_CHALLENGES = ["Meeting times are hard to agree across time zones.",
-                    "Two members changed jobs; their organisations are naming replacements.", "", "", ""]
+# The status of the accountable body's activities at the last closed quarter: how many of each (the rest on
+# track), and a few chosen ones (the working groups' and the SAG's stay open, so each keeps its activities).
+FINAL_COUNTS = {"completed": 9, "at_risk": 6, "delayed": 5, "planned": 2}
+FINAL_PINNED = {"1.1.1.2": "at_risk", "1.1.1.3": "on_track", "3.1.1.2": "on_track", "3.1.2.1": "delayed",
+                "1.3.1.2": "on_track", "1.3.1.3": "at_risk"}
+KEPT_OPEN_KINDS = ("working_group", "advisory_group")
+
 RETURN_NOTES = [
     "Please add the number of people reached under {code} and link the attendance list.",
     "Please say what is blocking {code} and what the SAG could do about it.",
     "Please link the evidence for what {code} achieved this quarter (minutes, documents, the published page).",
 ]
 GLM_RETURN_NOTE = "The summary does not say what the GLM should take away; add two lines."
-GENERIC_STEP = ("Follow-up meetings with partners; no new milestone this quarter.", "continue the work plan")
+MINOR_CHALLENGES = ["Meeting times are hard to agree across time zones.",
+                    "Two members changed jobs; their organisations are naming replacements.", "", "", ""]
 
 
 @dataclass
 class DemoResult:
-    """What the generator did: reports created and the periods it filled."""
+    """What the generator did: reports created, the periods it filled, GLMs marked, focal points named."""
 
     reports: int = 0
     periods: list[str] = field(default_factory=list)
     glm_marked: int = 0
+    focal_points: int = 0
 
 
-def demo_quarters() -> list[tuple[int, int]]:
-    """(year, quarter) from FIRST to LAST."""
+def current_quarter(today: date, last: tuple[int, int]) -> tuple[int, int]:
+    """The quarter of `today`, but not after the strategy's last quarter nor before the demo's second one."""
+    quarter = min((today.year, (today.month - 1) // 3 + 1), last)
+    return max(quarter, (FIRST[0], FIRST[1] + 1))
+
+
+def demo_quarters(today: date, last: tuple[int, int] = (2026, 4)) -> list[tuple[int, int]]:
+    """(year, quarter) from FIRST to today's quarter."""
+    end = current_quarter(today, last)
     quarters, (year, quarter) = [], FIRST
-    while (year, quarter) <= LAST:
+    while (year, quarter) <= end:
         quarters.append((year, quarter))
         year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
     return quarters
@@ -216,23 +122,34 @@ class _Clock:
         return min(moment, self.limit)
 
 
-def _trajectory(rng: random.Random, code: str, quarters: int) -> list[tuple[str, int]]:
-    """(status, progress %) of an activity in each demo quarter: planned → on track → trouble → on track or done."""
-    start = rng.randint(0, 2)
-    ends = COMPLETES.get(code, quarters)
-    trouble_at = rng.randint(start + 1, max(start + 1, ends - 2)) if rng.random() < 0.7 else None
-    trouble = (rng.choice(["at_risk", "delayed"]), rng.randint(1, 2))
+def _trajectory(rng: random.Random, final: str, quarters: int) -> list[tuple[str, int]]:
+    """(status, progress %) of an activity in each demo quarter, reaching `final` in the last closed one
+    (quarters - 2): not started, then on track with now and then a spell at risk or delayed, then `final`. The
+    open quarter's draft goes on from there (an activity in trouble recovers one time in two)."""
+    last = quarters - 2
+    statuses = ["planned"] * quarters
+    if final != "planned":
+        start = min(rng.choice((0, 0, 1, 1, 2, 3)), max(last - 1, 0))
+        statuses[start:] = ["on_track"] * (quarters - start)
+        calm_until = last  # an earlier spell of trouble ends before this quarter
+        if final == "completed":
+            done = rng.randint(min(start + 3, last), last)
+            statuses[done:] = ["completed"] * (quarters - done)
+            calm_until = done - 1
+        elif final in ("at_risk", "delayed"):
+            length = rng.randint(1, 2)
+            first = max(last - length + 1, start)
+            spell = ["at_risk", "delayed"] if final == "delayed" else ["at_risk", "at_risk"]
+            statuses[first:last + 1] = spell[-(last + 1 - first):]
+            statuses[last + 1:] = [final if rng.random() < 0.5 else "on_track"] * (quarters - last - 1)
+            calm_until = first - 1
+        length, kind = rng.randint(1, 2), rng.choice(("at_risk", "delayed"))
+        if rng.random() < 0.55 and calm_until - length >= start + 1:  # back on track before what follows
+            at = rng.randint(start + 1, calm_until - length)
+            statuses[at:at + length] = [kind] * length
     path, progress = [], 0
-    for index in range(quarters):
-        if index < start:
-            status = "planned"
-        elif index >= ends:
-            status = "completed"
-        elif trouble_at is not None and trouble_at <= index < trouble_at + trouble[1]:
-            status = trouble[0]
-        else:
-            status = "on_track"
-        step = {"planned": 0, "on_track": rng.randint(6, 14), "completed": 100}.get(status, rng.randint(0, 4))
+    for status in statuses:
+        step = {"planned": 0, "on_track": rng.randint(6, 12), "completed": 100}.get(status, rng.randint(0, 3))
         progress = 100 if status == "completed" else min(95, progress + step)
         path.append((status, progress))
     return path
@@ -243,153 +160,259 @@ class _Generator:
 
     def __init__(self, today: date):
         self.rng = random.Random(SEED)
+        self.today = today
         self.clock = _Clock(self.rng, today)
         self.strategy = current_strategy()
-        self.secretariat = db.session.scalar(select(User).where(User.email == SECRETARIAT_EMAIL))
-        self.leads = {slug: db.session.scalar(select(User).where(User.email == email))
-                      for slug, email in LEAD_EMAILS.items()}
-        self.quarters = demo_quarters()
-        self.step_of: dict[tuple[str, str], int] = {}  # (body, activity code) → next step
+        self.people = {user.email: user for user in db.session.scalars(select(User).where(User.email.like("%demo@%")))}
+        self.secretariat = self.people.get(SECRETARIAT_EMAIL)
+        self.quarters: list[tuple[int, int]] = []
+        self.paths: dict[str, list[tuple[str, int]]] = {}
+        self.stories: dict[str, list[tuple[str, str]]] = {}
+        self.writers: dict[str, Writer] = {}
+        self.step_of: dict[str, int] = {}  # activity code → next step of its story
+        self.turn_of: dict[tuple[str, str], int] = {}  # (body, activity code) → next contribution note
         self.result = DemoResult()
 
     def run(self) -> DemoResult:
-        """Fill every demo period that nobody has touched yet."""
-        if self.strategy is None:
+        """Fill every demo period, once."""
+        if self.strategy is None or db.session.scalar(select(GroupReport.id).where(GroupReport.demo.is_(True))
+                                                      .limit(1)):
             return self.result
         periods = {(p.year, p.quarter): p for p in db.session.scalars(
             select(ReportingPeriod).where(ReportingPeriod.strategy_id == self.strategy.id))}
-        bodies = [b for b in reporting_bodies(date(*FIRST, 1)) if services.reportable_activities(b)]
-        bodies.sort(key=lambda b: b.slug)
-        codes = sorted({a.code for b in bodies for a in services.reportable_activities(b)})
+        if not periods:
+            return self.result
+        self.quarters = demo_quarters(self.today, max(periods))
+        bodies = self._reporting_bodies()
         # Draw everything first, in a fixed order, so that what is drawn never depends on what is skipped.
-        paths = {code: _trajectory(self.rng, code, len(self.quarters)) for code in codes}
+        self._draw_paths(bodies)
         outcomes = {(q, b.slug): self._outcome(q, b.slug) for q in self.quarters for b in bodies}
         self._mark_glms(periods)
+        self._name_focal_points()
         for index, quarter in enumerate(self.quarters):
             period = periods.get(quarter)
             if period is None or period.state != "upcoming" or period.reports:
                 continue
-            self._fill(period, index, bodies, paths, outcomes)
+            self._fill(period, index, bodies, outcomes)
             self.result.periods.append(period.code)
         return self.result
+
+    def _reporting_bodies(self) -> list[Body]:
+        """Every body that reports on an activity: accountable for it, or responsible and adding a note."""
+        first_day = date(*FIRST, 1)
+        query = select(Body).where(or_(Body.dissolved_on.is_(None), Body.dissolved_on > first_day)).order_by(Body.slug)
+        return [body for body in db.session.scalars(query) if services.reportable_activities(body)]
+
+    def _draw_paths(self, bodies: list[Body]) -> None:
+        """Each open activity's status over the quarters, and its story; the final statuses shared as FINAL_COUNTS
+        says (completed and not started only among activities of bodies other than the groups)."""
+        activities = sorted({a.id: a for b in bodies for a in services.reportable_activities(b)}.values(),
+                            key=lambda a: a.position)
+        finals = {a.code: FINAL_PINNED[a.code] for a in activities if a.code in FINAL_PINNED}
+        free = [a for a in activities if a.code not in finals]
+        self.rng.shuffle(free)
+        for status, count in FINAL_COUNTS.items():
+            wanted = count - sum(1 for s in finals.values() if s == status)
+            fits = [a for a in free if a.code not in finals and (
+                status not in ("completed", "planned") or a.accountable_body is None
+                or a.accountable_body.kind not in KEPT_OPEN_KINDS)]
+            for activity in fits[:max(wanted, 0)]:
+                finals[activity.code] = status
+        for activity in activities:
+            code = activity.code
+            self.paths[code] = _trajectory(self.rng, finals.get(code, "on_track"), len(self.quarters))
+            self.writers[code] = Writer(code)
+            self.stories[code] = self.writers[code].story(len(self.quarters) + 1)
 
     def _outcome(self, quarter: tuple[int, int], slug: str) -> str:
         """What happens to a body's report in a quarter."""
         code = f"{quarter[0]}-Q{quarter[1]}"
         drawn = self.rng.choices(list(CLOSED_OUTCOMES), weights=list(CLOSED_OUTCOMES.values()))[0]
-        if quarter == LAST:
+        if quarter == self.quarters[-1]:
             return OPEN_OUTCOMES.get(slug, "draft")
+        if quarter == self.quarters[-2]:
+            return LAST_CLOSED_OUTCOMES.get(slug, "on_time")
         return PINNED.get((code, slug), drawn)
 
     def _mark_glms(self, periods: dict) -> None:
         """Mark the Q2 and Q4 periods as those the June and November GLMs look at."""
         for (year, quarter), period in sorted(periods.items()):
-            if quarter in GLM_MONTHS and FIRST[0] <= year <= LAST[0] and not period.glm:
+            if quarter in GLM_MONTHS and FIRST[0] <= year <= self.quarters[-1][0] and not period.glm:
                 services.set_glm(period, True, f"GLM {GLM_MONTHS[quarter]} {year}", self.secretariat)
                 self._date_audit("reporting_period", period.id, [period.starts_on + timedelta(days=20)])
                 self.result.glm_marked += 1
 
-    def _fill(self, period: ReportingPeriod, index: int, bodies: list[Body], paths: dict, outcomes: dict) -> None:
-        """Open a period, file each body's report as drawn, and close the period unless it is the last."""
-        opens_on = period.ends_on - timedelta(days=OPENS_BEFORE_END)
+    def _name_focal_points(self) -> None:
+        """The secretariat names who files the report of the cluster and of the country teams (unless named)."""
+        for slug, email in FOCAL_POINTS.items():
+            body = db.session.scalar(select(Body).where(Body.slug == slug))
+            person = self.people.get(email) if email else None
+            if body is None or body.is_group_of_people or body.focal_point_id or body.reported_by_secretariat or (
+                    email and person is None):
+                continue
+            body_services.set_reporting_focal_point(body, self.secretariat, person=person, secretariat=email is None)
+            self._date_audit("body", body.id, [date(*FIRST, 1) + timedelta(days=60)], actions=("body.focal_point",))
+            self.result.focal_points += 1
+
+    def _filer(self, body: Body) -> User | None:
+        """Who files the body's report: its focal point, the secretariat on its behalf, or its demo member."""
+        if not body.is_group_of_people:
+            return body.focal_point or (self.secretariat if body.reported_by_secretariat else None)
+        return self.people.get(FILERS.get(body.slug, ""))
+
+    def _fill(self, period: ReportingPeriod, index: int, bodies: list[Body], outcomes: dict) -> None:
+        """Open a period, file each body's report as drawn, and close the period unless it is today's."""
+        is_open = index == len(self.quarters) - 1
         due_on = period.ends_on + timedelta(days=DUE_AFTER_END)
+        opens_on = period.ends_on - timedelta(days=OPENS_BEFORE_END)
+        if is_open:
+            opens_on = max(period.starts_on, min(opens_on, self.today - timedelta(days=OPEN_FOR)))
         services.open_period(period, due_on, self.secretariat, opens_on=opens_on)
-        events = [opens_on - timedelta(days=3)]
+        events, latest = [opens_on - timedelta(days=3)], due_on
         for body in bodies:
             outcome = outcomes[((period.year, period.quarter), body.slug)]
-            if outcome != "missing":
-                self._file(period, body, outcome, index, paths)
+            if outcome == "missing":
+                continue
+            last = self._file(period, body, outcome, index, is_open)
+            if last is not None:
                 self.result.reports += 1
-        if (period.year, period.quarter) != LAST:
+                latest = max(latest, last)
+        if not is_open:
             services.close_period(period, self.secretariat)
-            events.append(due_on + timedelta(days=30))
+            events.append(max(due_on + timedelta(days=20), latest + timedelta(days=self.rng.randint(2, 5))))
         self._date_audit("reporting_period", period.id, events, actions=("period.opened", "period.closed"))
 
-    def _file(self, period: ReportingPeriod, body: Body, outcome: str, index: int, paths: dict) -> None:
-        """One body's report for a period, through the states the outcome calls for."""
-        lead = self.leads.get(body.slug)
+    def _timeline(self, period: ReportingPeriod, outcome: str, is_open: bool) -> list[date]:
+        """The days a report was drafted, submitted, returned, submitted again and reviewed."""
         due = period.due_on
+        if is_open:  # a few days apart, between the opening and today
+            span = max((self.today - period.opens_on).days // 4, 0)
+            days = [period.opens_on]
+            for _ in range(4):
+                days.append(days[-1] + timedelta(days=self.rng.randint(0, span)))
+            return days
         drafted = due - timedelta(days=self.rng.randint(8, 18))
-        submitted = due + timedelta(days=self.rng.randint(3, 21)) if outcome == "late" else \
-            due - timedelta(days=self.rng.randint(0, 6))
+        late, early, before_review = self.rng.randint(3, 21), self.rng.randint(0, 6), self.rng.randint(6, 14)
+        submitted = {"late": due + timedelta(days=late), "returned": due - timedelta(days=before_review)}.get(
+            outcome, due - timedelta(days=early))  # a report sent back is sent again around its due date
+        drafted = min(drafted, submitted - timedelta(days=self.rng.randint(1, 4)))
+        returned = submitted + timedelta(days=self.rng.randint(2, 5))
+        again = returned + timedelta(days=self.rng.randint(2, 6))
+        reviewed = (again if outcome == "returned" else submitted) + timedelta(days=self.rng.randint(2, 10))
+        return [drafted, submitted, returned, again, reviewed]
+
+    def _file(self, period: ReportingPeriod, body: Body, outcome: str, index: int, is_open: bool) -> date | None:
+        """One body's report for a period, through the states the outcome calls for; the day of its last step."""
         activities = services.reportable_activities(body)
-        updates = {a.id: self._update(body, a, period, paths[a.code][index]) for a in activities}
-        summary = self._summary(body, period, updates.values())
-        report = services.save_report(body, period, lead, 0, summary, updates)
+        if not activities:
+            return None
+        filer = self._filer(body)
+        drafted, submitted, returned, again, reviewed = self._timeline(period, outcome, is_open)
+        updates = {a.id: self._update(body, a, period, index) for a in activities}
+        summary = self._summary(body, period, activities, updates)
+        report = services.save_report(body, period, filer, 0, summary, updates)
         report.demo = True
         report.created_at = report.updated_at = self.clock.at(drafted)
         events = [report.updated_at]
         if outcome == "draft":
             db.session.commit()
-            return self._date_audit("group_report", report.id, events)
-        services.submit_report(report, lead)
+            self._date_audit("group_report", report.id, events)
+            return drafted
+        services.submit_report(report, filer)
         report.submitted_at = self.clock.at(submitted)
         events.append(report.submitted_at)
         db.session.commit()
         if outcome in ("returned", "returned_open"):
-            returned = submitted + timedelta(days=self.rng.randint(2, 6))
             services.return_report(report, self.secretariat, self._return_note(report))
             report.reviewed_at = self.clock.at(returned)
             events.append(report.reviewed_at)
             db.session.commit()
             if outcome == "returned_open":
-                return self._date_audit("group_report", report.id, events)
-            submitted = returned + timedelta(days=self.rng.randint(2, 8))
-            services.save_report(body, period, lead, report.version, summary + " Revised after the secretariat's note.",
-                                 self._revised(report))
-            report.updated_at = self.clock.at(submitted)
-            services.submit_report(report, lead)
+                self._date_audit("group_report", report.id, events)
+                return returned
+            services.save_report(body, period, filer, report.version,
+                                 summary + " Revised after the secretariat's note.", self._revised(report))
+            report.updated_at = self.clock.at(again)
+            services.submit_report(report, filer)
             report.submitted_at = report.updated_at
             events += [report.updated_at, report.submitted_at]
             db.session.commit()
         if outcome == "submitted":
-            return self._date_audit("group_report", report.id, events)
+            self._date_audit("group_report", report.id, events)
+            return submitted
         services.accept_report(report, self.secretariat)
-        report.reviewed_at = self.clock.at(submitted + timedelta(days=self.rng.randint(2, 10)))
+        report.reviewed_at = self.clock.at(reviewed)
         events.append(report.reviewed_at)
         db.session.commit()
         self._date_audit("group_report", report.id, events)
+        return reviewed
 
-    def _update(self, body: Body, activity: Activity, period: ReportingPeriod, state: tuple[str, int]) -> UpdateData:
-        """A plausible update for one activity: the next step of its story, with challenges when in trouble."""
-        status, progress = state
-        steps = STEPS.get(activity.code, [])
-        key = (body.slug, activity.code)
-        month = period.ends_on.strftime("%B %Y")
+    def _update(self, body: Body, activity: Activity, period: ReportingPeriod, index: int) -> UpdateData:
+        """A plausible update: for an activity the body is accountable for, its status and the next step of its
+        story (with challenges when in trouble); for one it is only responsible for, a note and no status."""
+        code = activity.code
+        writer = self.writers.get(code) or self.writers.setdefault(code, Writer(code))
+        # Next steps name the coming quarter, so that they are new text each quarter, as a group would write them.
+        year, quarter = (period.year + 1, 1) if period.quarter == 4 else (period.year, period.quarter + 1)
+        following = f"Next quarter ({year}-Q{quarter})"
+        links = (f"https://example.org/demo/{body.slug}/{period.code}/{code}" if self.rng.random() < 0.5 else "")
+        if activity.accountable_body_id != body.id:
+            turn = self.turn_of.get((body.slug, code), 0)
+            self.turn_of[(body.slug, code)] = turn + 1
+            done, todo = writer.contribution(turn)
+            return UpdateData(achievements=f"{done} {following}: {todo}.")  # a contribution is one note
+        path = self.paths.get(code) or [("on_track", 50)] * len(self.quarters)
+        status, progress = path[index]
+        story = self.stories.get(code) or writer.story(len(self.quarters) + 1)
         if status == "planned":
-            todo = steps[0][1] if steps else GENERIC_STEP[1]
-            return UpdateData(status=status, progress_pct=0, no_progress=True, next_steps=f"Next quarter: {todo}.")
-        position = len(steps) - 1 if status == "completed" else self.step_of.get(key, 0)
-        done = steps[position][0] if position < len(steps) else f"{month}: {GENERIC_STEP[0]}"
-        self.step_of[key] = position + 1
-        following = steps[position + 1][1] if position + 1 < len(steps) else GENERIC_STEP[1]
+            return UpdateData(status=status, progress_pct=0, no_progress=True,
+                              challenges=writer.not_started() if index else "",
+                              next_steps=f"{following}: {story[0][1]}.")
+        position = min(self.step_of.get(code, 0), len(story) - 2)
+        self.step_of[code] = position + 1
         trouble = status in ("at_risk", "delayed")
+        completed = status == "completed"
         return UpdateData(
             status=status,
             progress_pct=progress,
-            achievements=done,
-            challenges=CHALLENGES.get(activity.code, "") if trouble else self.rng.choice(MINOR_CHALLENGES),
-            next_steps="None: the activity is completed." if status == "completed" else f"Next quarter: {following}.",
-            support_needed=SUPPORT.get(activity.code, "") if trouble else "",
-            evidence_links=(f"https://example.org/demo/{body.slug}/{period.code}/{activity.code}"
-                            if self.rng.random() < 0.5 else ""),
+            achievements=writer.completed() if completed else story[position][0],
+            challenges=writer.challenge() if trouble else self.rng.choice(MINOR_CHALLENGES),
+            next_steps="None: the activity is completed." if completed else f"{following}: {story[position + 1][1]}.",
+            support_needed=writer.support() if trouble else "",
+            evidence_links=links,
         )
 
-    def _summary(self, body: Body, period: ReportingPeriod, updates) -> str:
-        """The report's summary, labelled as demo data."""
-        updates = list(updates)
-        counts = {s: sum(1 for u in updates if u.status == s) for s in ("on_track", "completed", "planned")}
-        trouble = sum(1 for u in updates if u.status in ("at_risk", "delayed"))
-        parts = [f"{counts['on_track']} of {len(updates)} {'activity' if len(updates) == 1 else 'activities'} on track"]
-        if trouble:
-            parts.append(f"{trouble} at risk or delayed (support requested from the SAG)")
-        if counts["completed"]:
-            parts.append(f"{counts['completed']} completed")
-        if counts["planned"]:
-            parts.append(f"{counts['planned']} not started yet")
-        glm = f" Presented at the {period.glm_name}." if period.glm and period.glm_name else ""
+    def _summary(self, body: Body, period: ReportingPeriod, activities: list[Activity],
+                 updates: dict[int, UpdateData]) -> str:
+        """The report's summary, labelled as demo data, saying who filed it for whom."""
+        own = [updates[a.id] for a in activities if a.accountable_body_id == body.id]
+        notes = len(activities) - len(own)
+        parts = []
+        if own:
+            counts = {s: sum(1 for u in own if u.status == s) for s in ("on_track", "completed", "planned")}
+            trouble = sum(1 for u in own if u.status in ("at_risk", "delayed"))
+            parts.append(f"{counts['on_track']} of {len(own)} {'activity' if len(own) == 1 else 'activities'} "
+                         "on track")
+            if trouble:
+                parts.append(f"{trouble} at risk or delayed (support requested from the SAG)")
+            if counts["completed"]:
+                parts.append(f"{counts['completed']} completed")
+            if counts["planned"]:
+                parts.append(f"{counts['planned']} not started yet")
+        if notes:
+            parts.append(f"contribution notes on {notes} {'activity' if notes == 1 else 'activities'} "
+                         "that other bodies are accountable for")
         name = pick(body.short_name or body.name, "en")
-        return (f"{DEMO_LABEL} Demo data, not a real report. {name}, {period.code}: " + ", ".join(parts) + "." + glm)
+        glm = ""
+        if period.glm and period.glm_name:  # the open quarter's reports are not presented yet
+            glm = f" {'For' if period.ends_on >= self.today else 'Presented at'} the {period.glm_name}."
+        filed, full_name = "", pick(body.name, "en")
+        if body.reported_by_secretariat:
+            filed = f" Filed by the secretariat on behalf of the {full_name}."
+        elif body.focal_point is not None:
+            filed = f" Filed by the reporting focal point of the {full_name}."
+        return f"{DEMO_LABEL} Demo data, not a real report. {name}, {period.code}: " + ", ".join(parts) + "." + \
+            glm + filed
 
     def _return_note(self, report: GroupReport) -> str:
         """The secretariat's note saying what to fix."""
@@ -419,5 +442,5 @@ class _Generator:
 
 
 def create_demo_reports(today: date) -> DemoResult:
-    """Fill the demo reports for 2024-Q1 … 2026-Q3 (once); return how many reports were created."""
+    """Fill the demo reports from 2024-Q1 to today's quarter (once); return what was created."""
     return _Generator(today).run()
