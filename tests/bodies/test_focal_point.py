@@ -8,7 +8,7 @@ from sip.core.models import AuditEntry
 from sip.extensions import db
 from tests.governance.conftest import body, client_as, world  # noqa: F401
 from tests.helpers import page_text
-from tests.test_access import snapshot
+from tests.test_access import ROLES, snapshot
 
 URL = "/bodies/glc/focal-point"
 
@@ -118,22 +118,40 @@ def test_a_group_of_people_has_no_focal_point_page(seeded, world):
     assert client.post("/bodies/sag/focal-point", data={"who": "secretariat"}).status_code == 404
 
 
-@pytest.mark.parametrize("role", ["wg_lead", "wg_member", "sag", "viewer", "anonymous", "secretariat"])
-def test_only_the_secretariat_names_a_focal_point(seeded, world, role):
+SECRETARIAT_READ = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 200}
+SECRETARIAT_WRITE = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 302}
+
+# This module's routes in tests/test_access.py's format: (endpoint, method, path, form data, status per role).
+MATRIX = [
+    ("bodies.focal_point", "GET", URL, None, SECRETARIAT_READ),
+    ("bodies.focal_point", "POST", URL, {"who": "secretariat"}, SECRETARIAT_WRITE),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint,method,path,data,expected", MATRIX, ids=[f"{m} {p}" for _, m, p, _, _ in MATRIX])
+def test_only_the_secretariat_names_a_focal_point(seeded, world, role, endpoint, method, path, data, expected):
     client = client_as(seeded, world, role)
     with seeded.app_context():
         before = snapshot()
-    get = client.get(URL)
-    post = client.post(URL, data={"who": "secretariat"})
-    page = page_text(client.get("/bodies/glc"))
-    if role == "secretariat":
-        assert (get.status_code, post.status_code) == (200, 302)
-        assert 'href="/bodies/glc/focal-point"' in page
-        return
+    response = client.get(path) if method == "GET" else client.post(path, data=data)
+    assert response.status_code == expected[role]
     if role == "anonymous":
-        assert get.status_code == post.status_code == 302 and "/login" in get.headers["Location"]
-    else:
-        assert get.status_code == post.status_code == 403
-    assert 'href="/bodies/glc/focal-point"' not in page
+        assert response.headers["Location"].startswith("/login?next=")
     with seeded.app_context():
-        assert snapshot() == before
+        changed = snapshot() != before
+    assert changed == (method == "POST" and role == "secretariat")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_secretariat_is_offered_the_focal_point_form(seeded, world, role):
+    html = page_text(client_as(seeded, world, role).get("/bodies/glc"))
+    assert ('href="/bodies/glc/focal-point"' in html) == (role == "secretariat")
+
+
+def test_every_route_of_this_module_is_in_its_matrix(app):
+    covered = {(endpoint, method) for endpoint, method, *_ in MATRIX}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "bodies.focal_point":
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (rule.endpoint, method) in covered, f"{method} {rule.rule} has no access rule"
