@@ -1,11 +1,16 @@
 """The report pack's content: everything the PDF, the slides, the workbook and the CSV files say, read once.
 
-The statuses, counts, trend, compliance, risks, changes and summaries come from `sip.dashboards.data` (the same
-frames as the dashboards, accepted reports only). What the dashboards do not need is read here, in a constant
-number of queries: the plan's texts, the responsible bodies, the latest accepted update of each activity and, for
-the workbook and the CSV files, the history of accepted updates. Nothing personal is read: no person's name,
-e-mail or phone, no reviewer or submitter; free text written by the groups has e-mail addresses and phone
-numbers masked. Build a pack inside `force_locale(lang)`: its labels are in that language.
+Every status is the status table's (`sip.reporting.statuses`): an activity's status as of the pack's quarter is its
+row of that quarter, and its latest accepted update is the one that row names (the update that set the status), so
+the pack for the latest quarter says what the plan page says. The counts, trend, compliance, risks, changes and
+summaries come from `sip.dashboards.data` (the same frames as the dashboards, read from the same table). What the
+dashboards do not need is read here, in a constant number of queries: the plan's texts, the responsible bodies,
+the quarter's status rows with their updates and, for the workbook and the CSV files, the history of accepted
+updates. Where a report stands is said in the words of `sip.reporting.delivery`, as on /reports and the
+dashboards. A report is the body's, whoever filed it (a member, its focal point or the secretariat on its
+behalf): nothing personal is read, no person's name, e-mail or phone, no reviewer or submitter; free text written
+by the bodies has e-mail addresses and phone numbers masked. Build a pack inside `force_locale(lang)`: its labels
+are in that language.
 """
 import re
 from dataclasses import dataclass, field
@@ -13,16 +18,17 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from sip.bodies.models import Body
 from sip.core.i18n import pick
 from sip.dashboards import data
-from sip.dashboards.colours import COMPLIANCE_STATES, STATUS_ORDER
-from sip.dashboards.views import CHANGE_LABELS, COMPLIANCE_LABELS, Periods, chart_labels, key_figures
+from sip.dashboards.colours import STATUS_ORDER
+from sip.dashboards.views import CHANGE_LABELS, Periods, chart_labels, key_figures
 from sip.extensions import db
 from sip.plan.models import ROLES, STATUSES, Activity, Outcome, Output, Pillar, Responsibility, Strategy
-from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
+from sip.reporting.delivery import DELIVERY_LABELS, DELIVERY_STATES
+from sip.reporting.models import ActivityStatus, ActivityUpdate, GroupReport, ReportingPeriod
 
 LANGUAGES = ("fr", "en")
 # How many quarters the charts and tables of the PDF and the slides show (the chosen one and those before).
@@ -43,6 +49,30 @@ def redact(text: str | None) -> str:
 def status_label(status: str) -> str:
     """A status in the pack's language."""
     return str(STATUSES.get(status, status or ""))
+
+
+def delivery_label(state: str) -> str:
+    """Where a report stands, in the words of /reports and the dashboards ("" for no state)."""
+    return str(DELIVERY_LABELS.get(state, "")) if state else ""
+
+
+def delivery_definitions() -> list[tuple[str, str]]:
+    """(label, what it means) of each state a report can be in, in the order a quarter goes through them."""
+    meanings = {
+        "pending": _("before the due date, nothing delivered yet"),
+        "on_time": _("submitted on or before the due date"),
+        "late": _("submitted after the due date"),
+        "overdue": _("past the due date, not delivered, the quarter still open"),
+        "missing": _("the quarter closed without a report"),
+    }
+    return [(delivery_label(state), meaning) for state, meaning in meanings.items()]
+
+
+def delivery_note() -> str:
+    """One sentence defining the reporting words: "A report counts as delivered once submitted. Not due yet: …"."""
+    words = "; ".join(_("%(label)s: %(value)s", label=label, value=meaning)
+                      for label, meaning in delivery_definitions())
+    return _("A report counts as delivered once submitted. %(words)s.", words=words)
 
 
 def light(colour: str) -> str:
@@ -71,6 +101,7 @@ class Update:
     evidence_links: str
     no_progress: bool
     reported_on: date | None
+    contribution: bool = False  # a note of a responsible body that is not accountable: it sets no status
 
 
 @dataclass
@@ -83,6 +114,7 @@ class ActivityItem:
     status: str
     bodies: list[tuple[str, str]]  # (body name, role label)
     update: Update | None = None
+    contributions: list[Update] = field(default_factory=list)  # the quarter's notes of the other bodies
 
     @property
     def bodies_text(self) -> str:
@@ -213,14 +245,14 @@ class Pack:
                 for r in rows.to_dict("records")]
 
     def delivery(self) -> list[tuple[str, str, int]]:
-        """(state, label, how many groups) of the chosen quarter's reporting."""
+        """(state, label, how many bodies) of the chosen quarter's reporting, in the words of /reports."""
         frame = self.compliance[self.compliance["period"] == self.code]
         counts = frame["state"].value_counts()
-        return [(state, str(COMPLIANCE_LABELS.get(state, state)), int(counts.get(state, 0)))
-                for state in COMPLIANCE_STATES if state != "not_open" and counts.get(state, 0)]
+        return [(state, delivery_label(state), int(counts.get(state, 0)))
+                for state in DELIVERY_STATES if state != "not_open" and counts.get(state, 0)]
 
     def groups(self) -> int:
-        """How many groups were expected to report for the chosen quarter."""
+        """How many bodies were expected to report for the chosen quarter (every reporting body)."""
         return int((self.compliance["period"] == self.code).sum())
 
     def risks(self) -> list[dict]:
@@ -236,7 +268,8 @@ class Pack:
         return rows
 
     def group_summaries(self) -> list[dict]:
-        """Each group's summary of the chosen quarter: name, summary, day submitted."""
+        """Each reporting body's summary of the chosen quarter: the body's name (whoever filed it), summary, day
+        submitted."""
         rows = []
         for row in self.summaries.to_dict("records"):
             at = row["submitted_at"]
@@ -299,7 +332,7 @@ def _update(row, period_code: str) -> Update:
         progress=row.progress_pct, achievements=redact(row.achievements), challenges=redact(row.challenges),
         next_steps=redact(row.next_steps), support_needed=redact(row.support_needed),
         evidence_links=_links(row.evidence_links), no_progress=bool(row.no_progress),
-        reported_on=_day(row.submitted_at),
+        reported_on=_day(row.submitted_at), contribution=bool(row.contribution),
     )
 
 
@@ -310,12 +343,14 @@ def _links(text: str | None) -> str:
 
 
 def _update_query(*conditions):
-    """Accepted updates of the strategy's quarters that meet the conditions, with their quarter and body."""
+    """Accepted updates of the strategy's quarters that meet the conditions, with their quarter and the body whose
+    report it is (never who filed it)."""
     return (
         select(ActivityUpdate.activity_id, ActivityUpdate.status, ActivityUpdate.progress_pct,
                ActivityUpdate.achievements, ActivityUpdate.challenges, ActivityUpdate.next_steps,
                ActivityUpdate.support_needed, ActivityUpdate.evidence_links, ActivityUpdate.no_progress,
-               GroupReport.submitted_at, Body.slug, ReportingPeriod.year, ReportingPeriod.quarter)
+               ActivityUpdate.contribution, GroupReport.submitted_at, Body.slug, ReportingPeriod.year,
+               ReportingPeriod.quarter)
         .join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
         .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
         .join(Body, GroupReport.body_id == Body.id)
@@ -323,30 +358,36 @@ def _update_query(*conditions):
     )
 
 
+def quarter_statuses(period: ReportingPeriod) -> dict[int, str]:
+    """Each activity's status as of the quarter: its row of the status table (one query)."""
+    return dict(db.session.execute(
+        select(ActivityStatus.activity_id, ActivityStatus.status).where(ActivityStatus.period_id == period.id)).all())
+
+
 def latest_updates(strategy_id: int, period: ReportingPeriod) -> dict[int, Update]:
-    """Each activity's latest accepted update as of the period: the one that sets its status, as in
-    `sip.dashboards.data` (newest quarter first, then the report accepted last; updates without a status skipped).
-    One query."""
-    rank = _rank(ReportingPeriod)
-    ranked = (
-        select(ActivityUpdate.id.label("update_id"),
-               func.row_number().over(partition_by=ActivityUpdate.activity_id,
-                                      order_by=(rank.desc(), GroupReport.reviewed_at.desc().nulls_last(),
-                                                ActivityUpdate.id.desc())).label("n"))
-        .join(GroupReport, ActivityUpdate.report_id == GroupReport.id)
-        .join(ReportingPeriod, GroupReport.period_id == ReportingPeriod.id)
-        .where(ReportingPeriod.strategy_id == strategy_id, GroupReport.state == "accepted",
-               rank <= period.year * 10 + period.quarter,
-               and_(ActivityUpdate.status.is_not(None), ActivityUpdate.status != ""))
-        .subquery("ranked")
-    )
-    query = _update_query().join(ranked, and_(ranked.c.update_id == ActivityUpdate.id, ranked.c.n == 1))
+    """Each activity's latest accepted update as of the period: the update that set its status there, as the
+    status table's row of that quarter names it (none for an activity whose status is still the plan's). One
+    query."""
+    query = _update_query(ReportingPeriod.strategy_id == strategy_id).join(
+        ActivityStatus, and_(ActivityStatus.update_id == ActivityUpdate.id, ActivityStatus.period_id == period.id))
     return {row.activity_id: _update(row, f"{row.year}-Q{row.quarter}") for row in db.session.execute(query)}
+
+
+def contributions(strategy_id: int, period: ReportingPeriod) -> dict[int, list[Update]]:
+    """The contribution notes accepted for the quarter, by activity: what responsible bodies that are not
+    accountable wrote beside the accountable body's update (they set no status). One query."""
+    found: dict[int, list[Update]] = {}
+    query = _update_query(ReportingPeriod.strategy_id == strategy_id, GroupReport.period_id == period.id,
+                          ActivityUpdate.contribution.is_(True)).order_by(Body.slug, ActivityUpdate.id)
+    for row in db.session.execute(query):
+        found.setdefault(row.activity_id, []).append(_update(row, period.code))
+    return found
 
 
 def update_history(pack: Pack) -> list[tuple[ActivityItem, Update]]:
     """Every accepted update up to the pack's quarter: quarter by quarter, in plan order, one per activity and
-    reporting group (two groups responsible for an activity each report on it). One query."""
+    reporting body (two bodies responsible for an activity each report on it: the accountable one's status, the
+    other's contribution note). One query."""
     activities = {a.id: a for pillar in pack.pillars for a in pillar.activities}
     order = {activity_id: i for i, activity_id in enumerate(activities)}
     query = _update_query(ReportingPeriod.strategy_id == pack.strategy.id,
@@ -392,8 +433,10 @@ def _plan_texts(strategy_id: int, lang: str) -> tuple[dict, dict, dict]:
 
 
 def _pillars(strategy_id: int, statuses: pd.DataFrame, counts: pd.DataFrame, lang: str,
-             latest: dict[int, Update]) -> list[PillarItem]:
-    """The plan as sections: pillar → outcome → output → activity, in plan order (the statuses' order)."""
+             of_quarter: dict[int, str], latest: dict[int, Update], notes: dict[int, list[Update]]) -> list[PillarItem]:
+    """The plan as sections: pillar → outcome → output → activity, in plan order (the statuses' order); each
+    activity with its status row of the quarter (`of_quarter`), the update that set it and the quarter's
+    contribution notes."""
     texts, outcome_texts, output_texts = _plan_texts(strategy_id, lang)
     bodies = _responsibilities(strategy_id, lang)
     pillars: dict[int, PillarItem] = {}
@@ -413,8 +456,9 @@ def _pillars(strategy_id: int, statuses: pd.DataFrame, counts: pd.DataFrame, lan
                                               output_texts.get((number, row["outcome"], row["output"]), "")))
         activity_id = int(row["activity_id"])
         outcome.outputs[-1].activities.append(ActivityItem(
-            activity_id, row["code"], row[f"text_{lang}"], row["status"], bodies.get(activity_id, []),
-            latest.get(activity_id)))
+            activity_id, row["code"], row[f"text_{lang}"], of_quarter.get(activity_id, row["status"]),
+            bodies.get(activity_id, []),
+            latest.get(activity_id), notes.get(activity_id, [])))
     return list(pillars.values())
 
 
@@ -437,7 +481,8 @@ def build_pack(strategy: Strategy, period: ReportingPeriod, lang: str, today: da
         at_risk=data.at_risk(strategy, period),
         changes=data.changes_between(strategy, period, previous),
         summaries=data.group_summaries(strategy, period),
-        pillars=_pillars(strategy.id, statuses, counts, lang, latest_updates(strategy.id, period)),
+        pillars=_pillars(strategy.id, statuses, counts, lang, quarter_statuses(period),
+                         latest_updates(strategy.id, period), contributions(strategy.id, period)),
         body_names=_body_names(lang),
         labels=chart_labels(),
     )

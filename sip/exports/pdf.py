@@ -12,9 +12,8 @@ from flask_babel import gettext as _
 from sip.config import ROOT
 from sip.core.parts import cached_part, periods_key
 from sip.dashboards.colours import COMPLIANCE_COLOURS
-from sip.dashboards.views import COMPLIANCE_LABELS
 from sip.exports.availability import chromium_problem
-from sip.exports.content import Pack, light
+from sip.exports.content import Pack, delivery_label, delivery_note, light
 from sip.exports.figures import ChartsUnavailable, build_figures, for_weasyprint, render_svgs
 
 STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
@@ -62,7 +61,7 @@ def render_html(pack: Pack) -> str:
     images, charts_note = charts_for(pack, titles)
     fills = {state: f"#{light(colour)}" for state, colour in COMPLIANCE_COLOURS.items()}
     return render_template("exports/report.html", pack=pack, titles=titles, images=images, charts_note=charts_note,
-                           COMPLIANCE_LABELS=COMPLIANCE_LABELS, compliance_fills=fills)
+                           delivery_label=delivery_label, delivery_note=delivery_note(), compliance_fills=fills)
 
 
 def render_pdf(pack: Pack) -> bytes:

@@ -78,7 +78,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("pdf", "exports.glm_pdf", _l("PDF report"),
            _l("To circulate before the plenary: cover, contents, executive summary with the key figures, one section "
               "per pillar with each activity's status and latest accepted update, the dashboards' charts, each "
-              "group's summary, the activities at risk with the support requested, and reporting compliance."),
+              "reporting body's summary, the activities at risk with the support requested, and reporting compliance."),
            _l("Download the PDF"), "application/pdf", "sip-glm-report", "pdf", _pdf, slow=True),
     Format("pptx", "exports.glm_pptx", _l("PowerPoint deck"),
            _l("To present in the room: key figures, the trend, one slide per pillar with an editable chart and its "
@@ -87,7 +87,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            "application/vnd.openxmlformats-officedocument.presentationml.presentation", "sip-glm-slides", "pptx",
            _pptx),
     Format("xlsx", "exports.sip_xlsx", _l("Excel workbook"),
-           _l("For analysis: the plan, every accepted update (one row per activity, quarter and reporting group), "
+           _l("For analysis: the plan, every accepted update (one row per activity, quarter and reporting body), "
               "reporting compliance and the risks, with filters."),
            _l("Download the workbook"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "sip-data", "xlsx", _xlsx),
@@ -96,7 +96,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
               "follows the header."),
            _l("Download the activities"), "text/csv", "sip-activities", "csv", _activities),
     Format("updates_csv", "exports.updates_csv", _l("Updates (CSV with HXL hashtags)"),
-           _l("Every accepted update up to the quarter, one row per activity, quarter and reporting group, with HXL "
+           _l("Every accepted update up to the quarter, one row per activity, quarter and reporting body, with HXL "
               "hashtags."),
            _l("Download the updates"), "text/csv", "sip-updates", "csv", _updates),
 )}

@@ -1,9 +1,14 @@
 """The GLM deck as PowerPoint (python-pptx): title, key figures, the trend, one slide per pillar, risks, compliance.
 
 Charts are native PowerPoint charts (their figures live in the deck, so they can still be edited in the room),
-coloured like the dashboards. Every label is in the pack's language (build it inside `force_locale`).
+coloured like the dashboards. Each chart draws every status, in the order of the statuses, with zeros where no
+activity is in it, so that a bar always sums to the activities it counts and the colours never shift from one
+chart to the next; counts have integer ticks only. Statuses are the pack's (the status table's rows of its
+quarter); reporting is said in the words of /reports. Every label is in the pack's language (build it inside
+`force_locale`).
 """
 import io
+import math
 from datetime import datetime, time, timezone
 
 from flask_babel import gettext as _
@@ -16,8 +21,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from sip.dashboards.colours import COMPLIANCE_COLOURS, STATUS_COLOURS, STATUS_ORDER
-from sip.dashboards.views import COMPLIANCE_LABELS
-from sip.exports.content import Pack, PillarItem, status_label
+from sip.exports.content import Pack, PillarItem, delivery_label, delivery_note, status_label
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.6)
@@ -30,6 +34,7 @@ TITLE_SLIDE, TITLE_ONLY = 0, 5  # layouts of python-pptx's default template
 RISK_ROWS = 7  # risks listed on the risks slide; the others are counted, the PDF lists them all
 COMPLIANCE_QUARTERS = 4
 ACHIEVEMENTS = 5
+MAX_TICKS = 10  # a count axis has at most this many steps, each a whole number of activities
 
 
 def _labelled(label: str, value) -> str:
@@ -87,9 +92,25 @@ def _footer(slide, pack: Pack, number: int) -> None:
     _text(slide, MARGIN, HEIGHT - Inches(0.5), WIDTH - 2 * MARGIN, Inches(0.3), [(text, 10, False, MUTED)])
 
 
+def tick_step(largest: int) -> int:
+    """The step between the ticks of a count axis up to `largest`: 1, 2, 5, 10, 20, 50… so that there are at most
+    MAX_TICKS steps, never a fraction of an activity."""
+    step = 1
+    while math.ceil(largest / step) > MAX_TICKS:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1 → 2 → 5 → 10 → 20 → 50 …
+    return step
+
+
+def status_series(counts_of) -> list[tuple[str, str, list[int]]]:
+    """(status, label, values) for every status in STATUS_ORDER, `counts_of(status)` giving its values (zeros
+    included): a chart then always has the same six series, in the same order and colours."""
+    return [(status, status_label(status), [int(v) for v in counts_of(status)]) for status in STATUS_ORDER]
+
+
 def _stacked_chart(slide, left, top, width, height, categories: list[str], series: list[tuple[str, str, list[int]]],
                    horizontal: bool):
-    """A native stacked bar (or column) chart: one series per status, coloured as the dashboards colour it."""
+    """A native stacked bar (or column) chart: one series per status, coloured as the dashboards colour it, its
+    count axis from 0 in whole numbers."""
     chart_data = CategoryChartData()
     chart_data.categories = categories
     for _status, name, values in series:
@@ -111,18 +132,17 @@ def _stacked_chart(slide, left, top, width, height, categories: list[str], serie
         chart_series.format.fill.solid()
         chart_series.format.fill.fore_color.rgb = _rgb(STATUS_COLOURS[status])
     chart.category_axis.tick_labels.font.size = Pt(11)
-    chart.value_axis.tick_labels.font.size = Pt(10)
+    axis = chart.value_axis
+    axis.tick_labels.font.size = Pt(10)
+    axis.tick_labels.number_format, axis.tick_labels.number_format_is_linked = "0", False
+    largest = max([sum(values) for values in zip(*(v for _s, _n, v in series), strict=True)] or [0]) or 1
+    step = tick_step(largest)
+    axis.minimum_scale, axis.maximum_scale, axis.major_unit = 0, math.ceil(largest / step) * step, step
     chart.value_axis.has_major_gridlines = True
     chart.value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xE4, 0xE8, 0xEC)
     if horizontal:
         chart.category_axis.reverse_order = True  # the first category on top, as read
     return chart
-
-
-def _statuses_used(pack: Pack) -> list[str]:
-    """The statuses that at least one activity has (the others would only crowd the legends)."""
-    used = [status for status, count in pack.figures if count]
-    return used or list(STATUS_ORDER)
 
 
 def _table(slide, left, top, width, rows: list[list[str]], widths: list[float], size: int = 11):
@@ -199,7 +219,7 @@ def key_figures_slide(deck, pack: Pack) -> None:
              else _("Since the start of the plan"))
     changes = " · ".join(_labelled(label, count) for _kind, label, count in pack.change_counts())
     delivery = " · ".join(_labelled(label, count) for _state, label, count in pack.delivery())
-    reports = (ngettext("%(num)d group expected", "%(num)d groups expected", pack.groups())
+    reports = (ngettext("%(num)d report expected", "%(num)d reports expected", pack.groups())
                + (f" · {delivery}" if delivery else ""))
     risks = ngettext("%(num)d activity", "%(num)d activities", len(pack.at_risk))
     lines = [
@@ -210,22 +230,21 @@ def key_figures_slide(deck, pack: Pack) -> None:
     ]
     _text(slide, MARGIN, Inches(3.3), Inches(6.2), Inches(3.2), lines)
     if pack.total:
-        used = _statuses_used(pack)
         pillars = [_("Pillar %(number)s", number=p.number) for p in pack.pillars]
-        series = [(s, status_label(s), [dict(p.counts).get(s, 0) for p in pack.pillars]) for s in used]
+        series = status_series(lambda s: [dict(p.counts).get(s, 0) for p in pack.pillars])
         _stacked_chart(slide, Inches(7.0), Inches(3.1), WIDTH - Inches(7.0) - MARGIN, Inches(3.7), pillars, series,
                        horizontal=True)
     _footer(slide, pack, len(deck.slides))
 
 
 def trend_slide(deck, pack: Pack) -> None:
-    """Statuses quarter by quarter over the window, as a native stacked column chart."""
+    """Statuses quarter by quarter over the window, as a native stacked column chart: every status in every
+    quarter (zeros included), so each column sums to the activities in the plan at that quarter."""
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
     window = pack.window
     _title(slide, _("Statuses over the quarters, %(first)s to %(last)s", first=window[0], last=window[-1]))
     rows = pack.trend_rows()
-    used = _statuses_used(pack)
-    series = [(s, status_label(s), [counts[STATUS_ORDER.index(s)] for _period, counts in rows]) for s in used]
+    series = status_series(lambda s: [counts[STATUS_ORDER.index(s)] for _period, counts in rows])
     _stacked_chart(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.4), [p for p, _c in rows], series,
                    horizontal=False)
     _footer(slide, pack, len(deck.slides))
@@ -238,13 +257,10 @@ def pillar_slide(deck, pack: Pack, pillar: PillarItem) -> None:
     counts = ", ".join(f"{status_label(s)} {c}" for s, c in pillar.counts if c)
     _text(slide, MARGIN, Inches(1.25), WIDTH - 2 * MARGIN, Inches(0.5),
           [(_labelled(ngettext("%(num)d activity", "%(num)d activities", pillar.total), counts), 14, False, MUTED)])
-    used = _statuses_used(pack)
     outcomes = [outcome.code for outcome in pillar.outcomes]
-    series = []
-    for status in used:
-        series.append((status, status_label(status), [
-            sum(1 for output in outcome.outputs for a in output.activities if a.status == status)
-            for outcome in pillar.outcomes]))
+    series = status_series(lambda status: [  # each activity's status as of the quarter (the status table's)
+        sum(1 for output in outcome.outputs for a in output.activities if a.status == status)
+        for outcome in pillar.outcomes])
     _stacked_chart(slide, MARGIN, Inches(1.8), Inches(5.6), Inches(5.0),
                    [_("Outcome %(code)s", code=code) for code in outcomes], series, horizontal=True)
     achieved = pack.achievements(pillar, ACHIEVEMENTS)
@@ -293,16 +309,17 @@ def risks_slide(deck, pack: Pack) -> None:
 
 
 def compliance_slide(deck, pack: Pack) -> None:
-    """Who reported on time, late or not at all over the last quarters."""
+    """Who reported on time, late or not at all over the last quarters: every reporting body, in the words of
+    /reports."""
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
     periods = pack.window[-COMPLIANCE_QUARTERS:]
     _title(slide, _("Reporting: who delivered on time, %(first)s to %(last)s", first=periods[0], last=periods[-1]))
     body_rows = pack.compliance_rows(periods)
     if not body_rows:
         _text(slide, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(1),
-              [(_("No working group or advisory group is active, so no report is expected."), 18, False, MUTED)])
+              [(_("No body has a report to file, so no report is expected."), 18, False, MUTED)])
     else:
-        rows = [[_("Body"), *periods]] + [[name, *(str(COMPLIANCE_LABELS.get(s, "")) for s in states)]
+        rows = [[_("Body"), *periods]] + [[name, *(delivery_label(s) for s in states)]
                                           for name, states in body_rows]
         table = _table(slide, MARGIN, Inches(1.5), WIDTH - 2 * MARGIN, rows, [3.2] + [1.5] * len(periods), size=13)
         for r, (_name, states) in enumerate(body_rows, start=1):
@@ -314,10 +331,8 @@ def compliance_slide(deck, pack: Pack) -> None:
                     dark_fill = state in ("on_time", "missing")  # white text reads on these two only
                     for run in cell.text_frame.paragraphs[0].runs:
                         run.font.color.rgb = WHITE if dark_fill else INK
-        _text(slide, MARGIN, HEIGHT - Inches(1.1), WIDTH - 2 * MARGIN, Inches(0.5), [(_(
-            "A report counts as delivered once submitted; “delivered late”: submitted after the due date; “overdue”: "
-            "past the due date and not delivered yet; “missing”: the quarter closed without a report."), 12, False,
-            MUTED)])
+        _text(slide, MARGIN, HEIGHT - Inches(1.1), WIDTH - 2 * MARGIN, Inches(0.5),
+              [(delivery_note(), 12, False, MUTED)])
     _footer(slide, pack, len(deck.slides))
 
 

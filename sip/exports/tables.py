@@ -3,7 +3,8 @@
 Each column has its heading in the pack's language, its HXL hashtag (the Humanitarian Exchange Language row that
 other humanitarian systems read; text columns in a language carry +i_fr or +i_en), a width for the workbook, and
 how to read its value from a row. Values are text, numbers and dates (written as YYYY-MM-DD); the writers
-neutralise formulas.
+neutralise formulas. An activity's status is the pack's: its row of the status table for the pack's quarter (for
+the latest quarter, the current status the plan page shows). An update is the reporting body's, whoever filed it.
 """
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -82,13 +83,14 @@ def plan_columns(pack: Pack) -> list[Column]:
 
 
 def update_rows(pack: Pack) -> list[UpdateRow]:
-    """Every accepted update up to the pack's quarter, one per activity, quarter and reporting group (one query)."""
+    """Every accepted update up to the pack's quarter, one per activity, quarter and reporting body (one query)."""
     pillar_of = {a.id: pillar.number for pillar in pack.pillars for a in pillar.activities}
     return [UpdateRow(pillar_of[activity.id], activity, update) for activity, update in update_history(pack)]
 
 
 def update_columns(pack: Pack) -> list[Column]:
-    """The updates' columns: quarter, activity, reporting body, status, progress and what the group wrote."""
+    """The updates' columns: quarter, activity, reporting body, status, progress and what the body wrote; a
+    contribution note of a body that is not accountable has no status."""
     i, labels = f"+i_{pack.lang}", status_labels()
     return [
         Column(_("Quarter"), "#date+quarter", 10, lambda r: r.update.period),
@@ -108,5 +110,7 @@ def update_columns(pack: Pack) -> list[Column]:
         Column(_("Evidence links"), "#meta+url", 40, lambda r: r.update.evidence_links),
         Column(_("Status code"), "#status+code", 13, lambda r: r.update.status),
         Column(_("Reporting body code"), "#org+impl+code", 16, lambda r: r.update.body),
+        Column(_("Contribution note (sets no status)"), "#indicator+contribution+bool", 14,
+               lambda r: 1 if r.update.contribution else 0),
     ]
 

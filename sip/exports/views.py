@@ -136,5 +136,5 @@ def activities_csv():
 @bp.get("/updates.csv")
 @login_required
 def updates_csv():
-    """The accepted updates, one row per activity, quarter and reporting group, as CSV with an HXL hashtag row."""
+    """The accepted updates, one row per activity, quarter and reporting body, as CSV with an HXL hashtag row."""
     return _download("updates_csv")

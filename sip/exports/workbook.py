@@ -1,9 +1,12 @@
 """The report pack as an Excel workbook (openpyxl, write-only so that a large plan stays fast and small in memory).
 
-Sheets: a summary, the plan, the updates (one row per activity, quarter and reporting group), reporting compliance,
+Sheets: a summary, the plan, the updates (one row per activity, quarter and reporting body), reporting compliance,
 the risks and the plan's changes since its first recorded version. Each sheet is written by one function of SHEETS,
-`writer(book, pack)`, so another sheet is one more function in the list. Every table has a styled header, a filter, frozen panes and
-widths fitted to its content; a text cell that starts with =, +, - or @ is stored as text, never as a formula.
+`writer(book, pack)`, so another sheet is one more function in the list. Every table has a styled header, a filter,
+frozen panes and widths fitted to its content; the plan and the updates also carry the CSV files' HXL hashtag row
+under their header, so a sheet and its CSV read alike. A text cell that starts with =, +, - or @ is stored as text,
+never as a formula. Statuses are those of the pack (the status table's rows of its quarter); reporting is said in
+the words of /reports.
 """
 import io
 from datetime import date, datetime, time, timezone
@@ -17,13 +20,14 @@ from openpyxl.utils import get_column_letter
 
 from sip.core.i18n import pick
 from sip.dashboards.colours import COMPLIANCE_COLOURS, STATUS_COLOURS, STATUS_ORDER
-from sip.dashboards.views import COMPLIANCE_LABELS
-from sip.exports.content import Pack, light, status_label
+from sip.exports.content import Pack, delivery_label, delivery_note, light, status_label
 from sip.exports.tables import Column, plan_columns, plan_rows, update_columns, update_rows
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="00557F")
+HXL_FONT = Font(italic=True, color="5A6470")
+HXL_FILL = PatternFill("solid", fgColor="E4E8EC")
 TITLE_FONT = Font(bold=True, size=14, color="00557F")
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -70,17 +74,22 @@ def _sheet(book: Workbook, title: str):
 
 def write_table(book: Workbook, title: str, columns: list[Column], rows: list, frozen_columns: int = 0,
                 styles: Callable[[Column, Any], PatternFill | None] | None = None) -> None:
-    """A sheet holding one table: header row, filter, panes frozen below the header (and left of
-    `frozen_columns`), widths, long text wrapped (in tables of up to WRAPPED_ROWS rows)."""
+    """A sheet holding one table: header row, the HXL hashtag row when the columns have hashtags, filter, panes
+    frozen below them (and left of `frozen_columns`), widths, long text wrapped (in tables of up to WRAPPED_ROWS
+    rows)."""
     sheet = _sheet(book, title)
+    hxl = all(column.hxl for column in columns)
+    top = 2 if hxl else 1  # the row the filter sits on: the hashtags', as HXL tools read them
     values = [[column.value(row) for column in columns] for row in rows]
     for index, column in enumerate(columns, start=1):
         longest = max([len(str(v[index - 1])) for v in values[:500] if v[index - 1] is not None] + [len(column.header)])
         sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(8, min(column.width, longest) + 2))
-    sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    sheet.freeze_panes = f"{get_column_letter(frozen_columns + 1)}{top + 1}"
+    sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{len(rows) + top}"
     sheet.append([cell(sheet, column.header, font=HEADER_FONT, fill=HEADER_FILL, alignment=WRAP)
                   for column in columns])
+    if hxl:
+        sheet.append([cell(sheet, column.hxl, font=HXL_FONT, fill=HXL_FILL) for column in columns])
     wrapped = [column.width >= 30 and len(rows) <= WRAPPED_ROWS for column in columns]
     for row, row_values in zip(rows, values, strict=False):
         written = []
@@ -112,6 +121,7 @@ def summary_sheet(book: Workbook, pack: Pack) -> None:
     sheet.append([cell(sheet, _("Only reports that the Rome support team has accepted are counted: drafts and "
                                 "reports under review are not. An activity keeps the status of its latest accepted "
                                 "update, or the plan's own status before any."))])
+    sheet.append([cell(sheet, _("Reporting compliance: %(note)s", note=delivery_note()))])
     if not pack.accepted:
         sheet.append([cell(sheet, _("No report for %(period)s has been accepted yet: the statuses are those of the "
                                     "latest accepted reports before it.", period=pack.code), font=BOLD)])
@@ -130,23 +140,24 @@ def summary_sheet(book: Workbook, pack: Pack) -> None:
 
 def plan_sheet(book: Workbook, pack: Pack) -> None:
     """Every activity with its place in the plan, responsible bodies, status as of the quarter and latest report."""
-    def colour(column: Column, row) -> PatternFill | None:
+    def colour(column: Column, row) -> PatternFill | None:  # the status the row states, the quarter's
         return _fill(light(STATUS_COLOURS[row.activity.status])) if column.hxl.startswith("#status+name") else None
 
     write_table(book, _("Plan"), plan_columns(pack), plan_rows(pack), frozen_columns=2, styles=colour)
 
 
 def updates_sheet(book: Workbook, pack: Pack) -> None:
-    """Every accepted update up to the quarter, one row per activity, quarter and reporting group."""
+    """Every accepted update up to the quarter, one row per activity, quarter and reporting body."""
     write_table(book, _("Updates"), update_columns(pack), update_rows(pack), frozen_columns=3)
 
 
 def compliance_sheet(book: Workbook, pack: Pack) -> None:
-    """Each reporting group × every quarter up to the chosen one: on time, late, missing, not due, not open."""
+    """Each reporting body × every quarter up to the chosen one, in the words of /reports: not due yet, on time,
+    delivered late, overdue, missing (and not open)."""
     periods = reported_quarters(pack)
     rows = pack.compliance_rows(periods)
     columns = [Column(_("Body"), "", 34, lambda r: r[0])] + [
-        Column(period, "", 12, lambda r, i=i: str(COMPLIANCE_LABELS.get(r[1][i], "")))
+        Column(period, "", 14, lambda r, i=i: delivery_label(r[1][i]))
         for i, period in enumerate(periods)]
 
     def colour(column: Column, row) -> PatternFill | None:
