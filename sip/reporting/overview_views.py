@@ -42,11 +42,12 @@ def index():
                "accepted": None, "before_error": None, "my_bodies": []}
     status = 200
     if strategy is not None:
-        bodies = queries.reporting_bodies_of(person)
+        reporting = queries.reporting_bodies()
+        bodies = queries.reporting_bodies_of(person, bodies=reporting)
         if context["secretariat"]:
             before, context["before_error"] = _before()
             status = 400 if context["before_error"] else 200
-            context["matrix"] = queries.report_matrix(strategy, before)
+            context["matrix"] = queries.report_matrix(strategy, before, bodies=reporting)
         if bodies:
             context["mine"] = queries.my_reports(bodies, strategy)
             context["my_bodies"] = bodies

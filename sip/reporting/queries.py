@@ -110,10 +110,12 @@ def load_person(user_id: int) -> User | None:
     return db.session.scalar(query)
 
 
-def reporting_bodies_of(user: User, today: date | None = None) -> list[Body]:
+def reporting_bodies_of(user: User, today: date | None = None, bodies: list[Body] | None = None) -> list[Body]:
     """The bodies a person files reports for: the reporting groups they belong to today, the bodies whose focal
-    point they are and, for the secretariat, the bodies it reports for (memberships already loaded)."""
-    return [body for body in reporting_bodies(today) if files_report_for(user, body)]
+    point they are and, for the secretariat, the bodies it reports for (memberships already loaded; `bodies`:
+    `reporting_bodies` already read)."""
+    bodies = reporting_bodies(today) if bodies is None else bodies
+    return [body for body in bodies if files_report_for(user, body)]
 
 
 # --- one's own reports --------------------------------------------------------------------------
@@ -207,13 +209,14 @@ class Matrix:
 
 
 def report_matrix(strategy: Strategy, before: int | None = None, today: date | None = None,
-                  columns: int = MATRIX_COLUMNS) -> Matrix:
-    """The open and closed periods (newest first, `columns` of them, older than `before`) × reporting bodies.
+                  columns: int = MATRIX_COLUMNS, bodies: list[Body] | None = None) -> Matrix:
+    """The open and closed periods (newest first, `columns` of them, older than `before`) × reporting bodies
+    (`bodies`: `reporting_bodies` already read).
 
     Three queries: bodies, periods, and the reports of the shown periods.
     """
     today = today or date.today()
-    bodies = reporting_bodies(today)
+    bodies = reporting_bodies(today) if bodies is None else bodies
     conditions = [ReportingPeriod.strategy_id == strategy.id, ReportingPeriod.state.in_(("open", "closed"))]
     if before is not None:
         conditions.append(_rank() < before)

@@ -171,8 +171,8 @@ def test_wg_lead_sees_their_groups_report_for_each_open_period_with_state_and_du
     assert report_link_text(mine, "2026-Q2", "wg-training").startswith("Start the report")
     q3 = mine.split('data-period="2026-Q3"')[1].split("</tr>")[0]
     q2 = mine.split('data-period="2026-Q2"')[1].split("</tr>")[0]
-    assert "Draft" in q3 and "Overdue" not in q3 and FUTURE_DUE.strftime("%Y") in q3
-    assert "Missing" in q2 and "Overdue" in q2
+    assert "Not due yet" in q3 and "Draft" in q3 and "Overdue" not in q3 and FUTURE_DUE.strftime("%Y") in q3
+    assert "Overdue" in q2 and "Missing" not in q2  # still open: overdue, not missing
     assert not section(html, "matrix") and not section(html, "accepted")
 
 
@@ -196,8 +196,12 @@ def test_secretariat_sees_the_matrix_and_a_link_to_the_periods_page(periods, peo
     assert 'href="/reports/periods"' in html
     matrix = section(html, "matrix")
     bodies = re.findall(r'<th scope="row"><a href="/bodies/([^"]+)"', matrix)
-    assert sorted(bodies) == ["sag", "wg-partnerships", "wg-training", "working-groups"]
-    assert not section(html, "mine") and not section(html, "accepted")
+    # Every body accountable or responsible for an open activity reports, not only the working groups and the SAG.
+    assert bodies == ["wg-partnerships", "wg-training", "working-groups", "rome-support-team", "glc",
+                      "country-support-teams", "sag"]
+    # A member of the Rome support team files its report too.
+    assert re.findall(r'data-body="([^"]+)"', section(html, "mine")) == ["rome-support-team"]
+    assert not section(html, "accepted")
 
 
 def test_secretariat_member_who_leads_a_group_also_sees_their_groups_reports(periods, make_user, open_period):
@@ -207,7 +211,8 @@ def test_secretariat_member_who_leads_a_group_also_sees_their_groups_reports(per
     log_in(client, both)
     html = page_text(client.get("/reports"))
     assert "/reports/2026-Q3/wg-partnerships" in section(html, "matrix")
-    assert re.findall(r'data-body="([^"]+)"', section(html, "mine")) == ["wg-training"]
+    # The support team files its own report through its members.
+    assert re.findall(r'data-body="([^"]+)"', section(html, "mine")) == ["wg-training", "rome-support-team"]
 
 
 def test_secretariat_is_told_when_no_period_was_opened(periods, people):
@@ -225,7 +230,8 @@ def test_people_outside_the_secretariat_do_not_get_a_link_to_the_periods_page(pe
 # --- the secretariat's matrix -------------------------------------------------------------------
 
 
-def test_matrix_shows_each_state_and_marks_overdue_reports(periods, people, open_period, make_report):
+def test_matrix_says_where_each_report_stands_in_one_word_with_its_state_beside(periods, people, open_period,
+                                                                               make_report):
     open_period("2026-Q3", PAST_DUE)
     open_period("2026-Q2", PAST_DUE, close=True)
     open_period("2026-Q4", FUTURE_DUE)
@@ -236,14 +242,14 @@ def test_matrix_shows_each_state_and_marks_overdue_reports(periods, people, open
     make_report("wg-training", "2026-Q4", "draft")
     html = section(page_text(client_as(periods, people, "secretariat").get("/reports?lang=en")), "matrix")
     cell = lambda code, slug: report_link_text(html, code, slug).split(": ", 1)[1]  # noqa: E731
-    assert cell("2026-Q3", "wg-training") == "Draft Overdue"
-    assert cell("2026-Q3", "wg-partnerships") == "Submitted"
-    assert cell("2026-Q3", "working-groups") == "Returned Overdue"
-    assert cell("2026-Q3", "sag") == "Missing Overdue"
-    assert cell("2026-Q2", "sag") == "Accepted"
-    assert cell("2026-Q2", "wg-training") == "Missing Overdue"
-    assert cell("2026-Q4", "wg-training") == "Draft"  # not due yet
-    assert cell("2026-Q4", "sag") == "Missing"
+    assert cell("2026-Q3", "wg-training") == "Overdue Draft"
+    assert cell("2026-Q3", "wg-partnerships") == "Delivered late Submitted"  # submitted today, after the due date
+    assert cell("2026-Q3", "working-groups") == "Overdue Returned"
+    assert cell("2026-Q3", "sag") == "Overdue"
+    assert cell("2026-Q2", "sag") == "Delivered late Accepted"
+    assert cell("2026-Q2", "wg-training") == "Missing"  # the quarter closed without it: never "Missing + Overdue"
+    assert cell("2026-Q4", "wg-training") == "Not due yet Draft"
+    assert cell("2026-Q4", "sag") == "Not due yet"  # never "Missing" before the due date
     columns = re.findall(r'<th scope="col" id="period-([^"]+)"', html)
     assert columns == ["2026-Q4", "2026-Q3", "2026-Q2"]  # newest first; upcoming periods are not shown
 
@@ -251,7 +257,7 @@ def test_matrix_shows_each_state_and_marks_overdue_reports(periods, people, open
 def test_matrix_cells_name_their_body_and_period_for_screen_readers(periods, people, open_period):
     open_period("2026-Q3", FUTURE_DUE)
     html = section(page_text(client_as(periods, people, "secretariat").get("/reports?lang=en")), "matrix")
-    assert report_link_text(html, "2026-Q3", "wg-training") == "Training WG, 2026-Q3: Missing"
+    assert report_link_text(html, "2026-Q3", "wg-training") == "Training WG, 2026-Q3: Not due yet"
     assert "<caption>" in html
 
 
@@ -282,11 +288,13 @@ def test_matrix_leaves_out_dissolved_bodies_and_bodies_that_do_not_report(period
     open_period("2026-Q3", FUTURE_DUE)
     with periods.app_context():
         db.session.scalar(select(Body).where(Body.slug == "wg-partnerships")).dissolved_on = TODAY - timedelta(days=1)
+        db.session.add(Body(slug="idle-cluster", kind="cluster", name={"en": "Idle"}, aliases=[]))  # accountable for nothing
         db.session.commit()
     html = section(page_text(client_as(periods, people, "secretariat").get("/reports")), "matrix")
     assert "/reports/2026-Q3/wg-partnerships" not in html
-    assert "/reports/2026-Q3/glc" not in html and "/reports/2026-Q3/rome-support-team" not in html
+    assert "/reports/2026-Q3/idle-cluster" not in html
     assert "/reports/2026-Q3/wg-training" in html
+    assert "/reports/2026-Q3/glc" in html and "/reports/2026-Q3/rome-support-team" in html
 
 
 # --- the lead's list: activities that still need an update ---------------------------------------
@@ -295,16 +303,17 @@ def test_matrix_leaves_out_dissolved_bodies_and_bodies_that_do_not_report(period
 def test_lead_list_counts_the_activities_that_still_need_an_update(periods, people, open_period, make_report):
     open_period("2026-Q3", FUTURE_DUE)
     open_period("2026-Q2", FUTURE_DUE)
-    # The training WG reports on 3.1.1.2 and 3.1.2.1: one written this quarter, one carried over unchanged.
+    # The training WG is accountable for 3.1.1.2 and adds a contribution note to 3.1.2.1 (the GLC is accountable):
+    # the update is carried over unchanged, the note is optional.
     make_report("wg-training", "2026-Q3", "draft", {
-        "3.1.1.2": {"status": "on_track", "achievements": "Trained 40 logisticians."},
-        "3.1.2.1": {"status": "on_track", "achievements": "Same as last quarter.", "carried": True},
+        "3.1.1.2": {"status": "on_track", "achievements": "Same as last quarter.", "carried": True},
+        "3.1.2.1": {"contribution": True, "achievements": ""},
     })
     html = section(page_text(client_as(periods, people, "wg_lead").get("/reports?lang=en")), "mine")
     q3 = html.split('data-period="2026-Q3"')[1].split("</tr>")[0]
     q2 = html.split('data-period="2026-Q2"')[1].split("</tr>")[0]
     assert re.search(r'class="outstanding">1 activity<', q3)
-    assert re.search(r'class="outstanding">2 activities<', q2)  # no report yet: both activities
+    assert re.search(r'class="outstanding">1 activity<', q2)  # no report yet: the one it is accountable for
 
 
 def test_lead_list_says_none_when_every_activity_is_updated(periods, people, open_period, make_report):
@@ -345,7 +354,8 @@ def test_periods_page_lists_every_quarter_of_the_strategy_with_state_dates_glm_a
     assert len(codes) == 20 and codes[0] == "2022-Q1" and codes[-1] == "2026-Q4"
     row = html.split('id="period-2026-Q3"')[1].split("</tr>")[0]
     assert "Open" in row and "Oct 15, 2026" in row and "GLM 2026, Rome" in row
-    assert "Draft: 2" in row and "Accepted: 1" in row
+    # Due on 15 October, the accepted one submitted since: one word per report, every reporting body counted.
+    assert "Overdue: 6" in row and "Delivered late: 1" in row and "Draft" not in row
     assert 'action="/reports/periods/2026-Q3/close"' in row
     upcoming = html.split('id="period-2026-Q4"')[1].split("</tr>")[0]
     assert "Upcoming" in upcoming and 'action="/reports/periods/2026-Q4/open"' in upcoming

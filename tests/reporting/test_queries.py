@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.models import Activity, Responsibility, Strategy
-from sip.reporting import queries, services
+from sip.reporting import queries, services, statuses
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
 from tests.conftest import counting_queries
 
@@ -52,21 +52,37 @@ def report(of, in_period, state, updates=()) -> GroupReport:
     return made
 
 
-# --- lateness -----------------------------------------------------------------------------------
+# --- where a report stands -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("state,due_on,late", [
-    ("missing", TODAY - timedelta(days=1), True),
-    ("draft", TODAY - timedelta(days=1), True),
-    ("returned", TODAY - timedelta(days=1), True),
-    ("submitted", TODAY - timedelta(days=1), False),
-    ("accepted", TODAY - timedelta(days=1), False),
-    ("missing", TODAY, False),  # due today is not late yet
-    ("draft", TODAY + timedelta(days=5), False),
-    ("missing", None, False),
+@pytest.mark.parametrize("period_state,state,due_on,word", [
+    ("open", "missing", TODAY - timedelta(days=1), "Overdue"),
+    ("open", "draft", TODAY - timedelta(days=1), "Overdue"),
+    ("open", "returned", TODAY - timedelta(days=1), "Overdue"),
+    ("open", "missing", TODAY, "Not due yet"),  # due today is not overdue yet
+    ("open", "draft", TODAY + timedelta(days=5), "Not due yet"),
+    ("open", "missing", None, "Not due yet"),
+    ("closed", "missing", TODAY - timedelta(days=60), "Missing"),
+    ("closed", "draft", TODAY - timedelta(days=60), "Missing"),  # never "Draft + Overdue" on a closed quarter
+    ("upcoming", "missing", None, "Not open"),
 ])
-def test_a_report_is_late_once_its_due_date_has_passed_until_it_is_submitted(state, due_on, late):
-    assert queries.is_late(state, ReportingPeriod(year=2026, quarter=3, due_on=due_on), TODAY) is late
+def test_a_report_not_delivered_is_not_due_yet_then_overdue_then_missing_once_the_quarter_closed(
+        period_state, state, due_on, word):
+    status = queries.report_status(Body(slug="wg"), ReportingPeriod(year=2026, quarter=3, state=period_state,
+                                                                    due_on=due_on), state, None, TODAY)
+    assert status.label == word
+    assert status.detail == (None if state == "missing" else state.capitalize())
+
+
+@pytest.mark.parametrize("submitted_on,word", [(TODAY - timedelta(days=3), "On time"),
+                                               (TODAY + timedelta(days=2), "Delivered late")])
+def test_a_delivered_report_is_on_time_or_delivered_late_whatever_the_quarter_became(submitted_on, word):
+    from datetime import datetime
+    for period_state in ("open", "closed"):
+        period = ReportingPeriod(year=2026, quarter=3, state=period_state, due_on=TODAY)
+        status = queries.report_status(Body(slug="wg"), period, "accepted",
+                                       datetime(submitted_on.year, submitted_on.month, submitted_on.day, 12), TODAY)
+        assert (status.label, status.detail) == (word, "Accepted")
 
 
 # --- one's own reports --------------------------------------------------------------------------
@@ -83,17 +99,18 @@ def test_my_reports_counts_activities_still_needing_an_update(plan):
         {"activity": a5, "status": "on_track", "achievements": "   "},  # blank: to do
     ])
     [row] = queries.my_reports([body()], plan, TODAY)
-    assert (row.state, row.late, row.outstanding) == ("draft", False, 3)
+    assert (row.state, row.label, row.outstanding) == ("draft", "Not due yet", 3)
 
 
 def test_my_reports_without_a_report_counts_every_reportable_activity(plan):
     period(plan, "2026-Q3", due_on=TODAY - timedelta(days=1))
     a1, a2, *_ = activities()
-    a1.status = "completed"  # completed and retired activities are no longer reported on
+    a1.plan_status = "completed"  # completed and retired activities are no longer reported on
     a2.retired_on = date(2025, 1, 1)
+    statuses.refresh(plan.id)
     db.session.commit()
     [row] = queries.my_reports([body()], plan, TODAY)
-    assert (row.state, row.late, row.outstanding) == ("missing", True, 3)
+    assert (row.state, row.label, row.outstanding) == ("missing", "Overdue", 3)
     assert row.outstanding == len(services.reportable_activities(body()))
 
 
@@ -101,13 +118,15 @@ def test_my_reports_lists_open_periods_only_newest_first_for_each_body(plan):
     other = Body(slug="wg-other", kind="working_group", name={"en": "Other", "fr": "Autre"}, aliases=[])
     db.session.add(other)
     db.session.add(Responsibility(body=other, activity=activities()[0], role="lead"))
+    db.session.flush()
+    activities()[1].accountable_body_id = other.id  # wg-other must update this one; the first is a contribution
     period(plan, "2026-Q2")
     period(plan, "2026-Q3")
     period(plan, "2026-Q1", state="closed")
     rows = queries.my_reports([body(), other], plan, TODAY)
     assert [(r.period.code, r.body.slug, r.outstanding) for r in rows] == [
-        ("2026-Q3", "wg-test-plan", 5), ("2026-Q3", "wg-other", 1),
-        ("2026-Q2", "wg-test-plan", 5), ("2026-Q2", "wg-other", 1)]
+        ("2026-Q3", "wg-test-plan", 4), ("2026-Q3", "wg-other", 1),
+        ("2026-Q2", "wg-test-plan", 4), ("2026-Q2", "wg-other", 1)]
 
 
 def test_my_reports_is_empty_when_no_period_is_open(plan):
@@ -127,15 +146,15 @@ def test_reporting_bodies_of_a_person_are_their_working_groups_and_the_sag(app_c
 # --- the matrix ---------------------------------------------------------------------------------
 
 
-def test_matrix_cells_hold_each_reports_state_and_lateness(plan):
+def test_matrix_cells_say_where_each_report_stands_with_its_own_state_beside(plan):
     past = period(plan, "2026-Q2", state="closed", due_on=TODAY - timedelta(days=60))
     now = period(plan, "2026-Q3", due_on=TODAY - timedelta(days=1))
     report(body(), past, "accepted")
     report(body(), now, "returned")
     matrix = queries.report_matrix(plan, today=TODAY)
     [(row_body, cells)] = [(b, c) for b, c in matrix.rows if b.slug == "wg-test-plan"]
-    assert [(c.period.code, c.state, c.late, c.label) for c in cells] == [
-        ("2026-Q3", "returned", True, "Returned"), ("2026-Q2", "accepted", False, "Accepted")]
+    assert [(c.period.code, c.state, c.label, c.detail) for c in cells] == [
+        ("2026-Q3", "returned", "Overdue", "Returned"), ("2026-Q2", "accepted", "On time", "Accepted")]
     assert matrix.older is None and matrix.newer is False
 
 
@@ -150,19 +169,34 @@ def test_matrix_pages_through_periods_eight_at_a_time(plan):
     assert second.older is None and second.newer is True
 
 
-def test_matrix_lists_active_working_groups_and_advisory_groups_only(plan):
+def test_reporting_bodies_are_active_groups_and_every_body_accountable_or_responsible_for_an_open_activity(plan):
+    glc = Body(slug="glc", kind="cluster", name={"en": "GLC"}, aliases=[])
+    team = Body(slug="rome-support-team", kind="support_team", name={"en": "Rome"}, aliases=[])
+    countries = Body(slug="country-support-teams", kind="country_teams", name={"en": "Countries"}, aliases=[])
+    idle = Body(slug="idle", kind="cluster", name={"en": "Idle"}, aliases=[])
     db.session.add_all([
-        Body(slug="sag", kind="advisory_group", name={"en": "SAG"}, aliases=[]),
-        Body(slug="glc", kind="cluster", name={"en": "GLC"}, aliases=[]),
+        Body(slug="sag", kind="advisory_group", name={"en": "SAG"}, aliases=[]), glc, team, countries, idle,
         Body(slug="wg-gone", kind="working_group", name={"en": "Gone"}, aliases=[], dissolved_on=date(2025, 1, 1)),
         Body(slug="wg-ending", kind="working_group", name={"en": "Ending"}, aliases=[], dissolved_on=date(2027, 1, 1)),
     ])
+    db.session.flush()
+    a1, a2, a3, a4, _a5 = activities()
+    a1.accountable_body_id = glc.id  # accountable
+    db.session.add(Responsibility(body=team, activity=a2, role="member"))  # responsible: a contribution
+    countries_done = Responsibility(body=countries, activity=a3, role="lead")
+    a3.accountable_body_id, a3.plan_status = countries.id, "completed"  # nothing open: not a reporting body
+    db.session.add(countries_done)
+    db.session.add(Responsibility(body=idle, activity=a4, role="member"))
+    a4.retired_on = date(2025, 1, 1)  # retired: nothing to report
+    statuses.refresh(plan.id)
     db.session.commit()
-    assert [b.slug for b in queries.reporting_bodies(TODAY)] == ["wg-ending", "wg-test-plan", "sag"]
+    assert [b.slug for b in queries.reporting_bodies(TODAY)] == [
+        "wg-ending", "wg-test-plan", "rome-support-team", "glc", "sag"]
 
 
 @pytest.mark.parametrize("size", [3, 12])
 def test_matrix_runs_three_queries_whatever_the_number_of_bodies_and_periods(app, plan, size):
+    # (the bodies' query loads the focal points with a second SELECT only when some body names one)
     periods = list(db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.id).limit(size)))
     for p in periods:
         p.state = "closed"
@@ -192,15 +226,23 @@ def test_accepted_reports_are_the_only_ones_a_viewer_gets(plan):
     assert result == [("2026-Q3", []), ("2026-Q2", ["wg-test-plan"])]
 
 
-def test_period_rows_count_reports_by_state_for_every_period(plan):
-    q3 = period(plan, "2026-Q3")
+def test_period_rows_count_every_reporting_bodys_report_by_where_it_stands(plan):
+    q3 = period(plan, "2026-Q3", due_on=TODAY + timedelta(days=5))
+    q2 = period(plan, "2026-Q2", state="closed", due_on=TODAY - timedelta(days=60))
     report(body(), q3, "draft")
     report(Body(slug="wg-2", kind="working_group", name={"en": "2"}, aliases=[]), q3, "draft")
-    report(Body(slug="wg-3", kind="working_group", name={"en": "3"}, aliases=[]), q3, "accepted")
-    rows = queries.period_rows(plan)
+    report(Body(slug="wg-3", kind="working_group", name={"en": "3"}, aliases=[]), q3, "submitted")
+    db.session.add(Body(slug="wg-4", kind="working_group", name={"en": "4"}, aliases=[]))  # nothing saved: counted
+    db.session.commit()
+    rows = queries.period_rows(plan, TODAY)
     assert [r.period.code for r in rows][:2] == ["2022-Q1", "2022-Q2"] and len(rows) == 20
-    [row] = [r for r in rows if r.period.code == "2026-Q3"]
-    assert row.counts == {"draft": 2, "accepted": 1} and row.total == 3
+    [now] = [r for r in rows if r.period == q3]
+    assert now.counts == {"pending": 3, "on_time": 1} and now.total == 4 and now.to_review == 1
+    assert now.items() == [("On time", 1), ("Not due yet", 3)]
+    [closed] = [r for r in rows if r.period == q2]
+    assert closed.items() == [("Missing", 4)]
+    [upcoming] = [r for r in rows if r.period.code == "2026-Q4"]
+    assert upcoming.total == 0
 
 
 def test_activity_history_is_the_accepted_updates_newest_first_in_one_query(app, plan):

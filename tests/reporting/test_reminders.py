@@ -16,7 +16,10 @@ from tests.smtp import text_of
 
 TODAY = date.today()  # memberships built by make_user start today, so the reminders run as of today or later
 PERIOD = "2026-Q4"
-REPORTING_BODIES = ("sag", "wg-partnerships", "wg-training", "working-groups")
+# The groups whose leads file their report, and the bodies that are not a group of people, which report through a
+# focal point; the Rome support team (every body accountable for an open activity reports) files through its members.
+REPORTING_BODIES = ("sag", "wg-partnerships", "wg-training", "working-groups", "glc", "country-support-teams")
+FOCAL_POINT_BODIES = ("glc", "country-support-teams")
 
 
 @pytest.fixture
@@ -35,10 +38,22 @@ def open_period(app, due: date, code: str = PERIOD) -> None:
         services.open_period(period, due, None, opens_on=due - timedelta(days=30))
 
 
-def leads_everywhere(make_user, but=()) -> dict[str, int]:
-    """A lead for every reporting body (except `but`), so that no body is listed as having nobody to remind."""
-    return {slug: make_user(f"Lead of {slug}", bodies=[(slug, "lead")], email=f"lead.{slug}@example.org")
-            for slug in REPORTING_BODIES if slug not in but}
+def leads_everywhere(app, make_user, but=()) -> dict[str, int]:
+    """Whoever files each reporting body's report (except `but`): a lead for the groups, a focal point for the
+    cluster and the country teams; the support team's members are the `secretariat` fixture's."""
+    people = {}
+    for slug in REPORTING_BODIES:
+        if slug in but:
+            continue
+        if slug in FOCAL_POINT_BODIES:
+            people[slug] = make_user(f"Focal point of {slug}", email=f"lead.{slug}@example.org")
+            with app.app_context():
+                body = db.session.scalar(select(Body).where(Body.slug == slug))
+                body.focal_point_id = people[slug]
+                db.session.commit()
+        else:
+            people[slug] = make_user(f"Lead of {slug}", bodies=[(slug, "lead")], email=f"lead.{slug}@example.org")
+    return people
 
 
 def put_report(app, slug: str, state: str, note: str | None = None, code: str = PERIOD) -> None:
@@ -136,7 +151,7 @@ def test_a_reminder_goes_out_from_7_days_before_the_due_date(reminders_app, smtp
 
 @pytest.mark.parametrize("state", ["upcoming", "closed"])
 def test_periods_that_are_not_open_send_nothing(reminders_app, smtp_server, make_user, state):
-    leads_everywhere(make_user)
+    leads_everywhere(reminders_app, make_user)
     if state == "closed":
         open_period(reminders_app, TODAY - timedelta(days=3))
         with reminders_app.app_context():
@@ -222,14 +237,15 @@ def secretariat(make_user):
 @pytest.mark.parametrize("days_late, summary", [(15, True), (14, False), (3, False)])
 def test_the_secretariat_gets_one_summary_only_when_a_group_is_more_than_14_days_late(
         reminders_app, smtp_server, make_user, secretariat, days_late, summary):
-    leads_everywhere(make_user)
+    leads_everywhere(reminders_app, make_user)
     open_period(reminders_app, TODAY - timedelta(days=days_late))
     for slug in ("sag", "wg-partnerships", "working-groups"):
         put_report(reminders_app, slug, "submitted")
     result = remind(reminders_app)
     assert result.exit_code == 0, result.output
     assert mail_to(smtp_server, "lead.wg-training@example.org")  # the lead hears either way
-    summaries = mail_to(smtp_server, "admin@example.org") + mail_to(smtp_server, "rome@example.org")
+    summaries = [m for m in mail_to(smtp_server, "admin@example.org") + mail_to(smtp_server, "rome@example.org")
+                 if m["Subject"].startswith(("SIP Tracker:", "Suivi du SIP"))]  # Giulia files the team's report too
     assert len(summaries) == (2 if summary else 0)
     if summary:
         [english] = mail_to(smtp_server, "admin@example.org")
@@ -242,10 +258,11 @@ def test_the_secretariat_gets_one_summary_only_when_a_group_is_more_than_14_days
 
 
 def test_the_summary_is_in_each_readers_language(reminders_app, smtp_server, make_user, secretariat):
-    leads_everywhere(make_user)
+    leads_everywhere(reminders_app, make_user)
     open_period(reminders_app, TODAY - timedelta(days=20))
     remind(reminders_app)
-    [french] = mail_to(smtp_server, "rome@example.org")
+    # Giulia also files the Rome support team's own report: the summary is her other e-mail.
+    [french] = [m for m in mail_to(smtp_server, "rome@example.org") if m["Subject"].startswith("Suivi du SIP")]
     assert french["Subject"] == "Suivi du SIP : rapports qui demandent l’attention du secrétariat"
     assert "Rapports en retard de plus de 14 jours" in text_of(french)
     assert "Groupe de travail sur la formation, 2026-Q4 : pas commencé, 20 jours de retard" in text_of(french)
@@ -253,7 +270,7 @@ def test_the_summary_is_in_each_readers_language(reminders_app, smtp_server, mak
 
 def test_bodies_without_a_lead_are_listed_in_the_summary_as_no_lead_to_remind(reminders_app, smtp_server, make_user,
                                                                               secretariat):
-    leads_everywhere(make_user, but=("sag",))
+    leads_everywhere(reminders_app, make_user, but=("sag",))
     make_user("SAG member", bodies=[("sag", "member")], email="sag.member@example.org")
     open_period(reminders_app, TODAY + timedelta(days=2))
     remind(reminders_app)
@@ -268,25 +285,26 @@ def test_bodies_without_a_lead_are_listed_in_the_summary_as_no_lead_to_remind(re
 
 
 def test_running_twice_the_same_day_sends_nothing_more(reminders_app, smtp_server, make_user, secretariat):
-    leads_everywhere(make_user)
+    leads_everywhere(reminders_app, make_user)
     open_period(reminders_app, TODAY - timedelta(days=20))
     first = remind(reminders_app)
-    assert "4 reminders sent, 2 summaries to the secretariat, 0 already sent today." in first.output
+    # Six filers and Giulia for the support team's own report; the summary to Giulia and the admin.
+    assert "7 reminders sent, 2 summaries to the secretariat, 0 already sent today." in first.output
     sent, logged = len(smtp_server.messages), log_rows(reminders_app)
     second = remind(reminders_app)
     assert second.exit_code == 0, second.output
-    assert "0 reminders sent, 0 summaries to the secretariat, 6 already sent today." in second.output
-    assert len(smtp_server.messages) == sent == 6
+    assert "0 reminders sent, 0 summaries to the secretariat, 9 already sent today." in second.output
+    assert len(smtp_server.messages) == sent == 9
     assert log_rows(reminders_app) == logged
 
 
 def test_the_reminders_go_out_again_the_next_day(reminders_app, smtp_server, make_user, secretariat):
-    leads_everywhere(make_user)
+    leads_everywhere(reminders_app, make_user)
     open_period(reminders_app, TODAY - timedelta(days=20))
     remind(reminders_app)
     result = remind(reminders_app, day=TODAY + timedelta(days=1))
-    assert "4 reminders sent, 2 summaries to the secretariat, 0 already sent today." in result.output
-    assert len(smtp_server.messages) == 12
+    assert "7 reminders sent, 2 summaries to the secretariat, 0 already sent today." in result.output
+    assert len(smtp_server.messages) == 18
     assert "21 days late" in text_of(mail_to(smtp_server, "lead.wg-training@example.org")[-1])
 
 
@@ -301,16 +319,17 @@ def test_a_new_lead_gets_a_reminder_the_same_day_others_already_had_one(reminder
 
 
 def test_each_sent_reminder_is_logged_and_audited_with_ids_only(reminders_app, smtp_server, make_user, secretariat):
-    leads = leads_everywhere(make_user)
+    leads = leads_everywhere(reminders_app, make_user)
     open_period(reminders_app, TODAY - timedelta(days=20))
     remind(reminders_app)
     rows = log_rows(reminders_app)
     assert sorted(rows, key=str) == sorted(
         [(slug, f"lead.{slug}@example.org", "lead", TODAY) for slug in REPORTING_BODIES]
+        + [("rome-support-team", "rome@example.org", "lead", TODAY)]
         + [(None, "admin@example.org", "overdue_summary", TODAY), (None, "rome@example.org", "overdue_summary", TODAY)],
         key=str)
     entries = reminded_audit(reminders_app)
-    assert len(entries) == 6
+    assert len(entries) == 9
     recipients_audited = {entry.after["recipient"] for entry in entries}
     assert recipients_audited == set(leads.values()) | set(secretariat.values())
     assert all("@" not in json.dumps(entry.after) and entry.user_id is None for entry in entries)
@@ -321,19 +340,19 @@ def test_each_sent_reminder_is_logged_and_audited_with_ids_only(reminders_app, s
 
 def test_dry_run_says_who_would_get_what_and_sends_and_logs_nothing(reminders_app, smtp_server, make_user,
                                                                     secretariat):
-    leads_everywhere(make_user)
+    leads_everywhere(reminders_app, make_user)
     open_period(reminders_app, TODAY - timedelta(days=20))
     result = remind(reminders_app, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would send lead            to lead.wg-training@example.org: wg-training 2026-Q4 (missing, 20 days late)" \
         in result.output
     assert "would send overdue_summary to rome@example.org" in result.output
-    assert "4 reminders would be sent, 2 summaries to the secretariat, 0 already sent today (dry run: nothing was " \
+    assert "7 reminders would be sent, 2 summaries to the secretariat, 0 already sent today (dry run: nothing was " \
            "sent or logged)." in result.output
     assert smtp_server.messages == []
     assert log_rows(reminders_app) == [] and reminded_audit(reminders_app) == []
     real = remind(reminders_app)  # a dry run does not count as sent
-    assert "4 reminders sent" in real.output and len(smtp_server.messages) == 6
+    assert "7 reminders sent" in real.output and len(smtp_server.messages) == 9
 
 
 def test_when_the_smtp_server_is_down_nothing_is_logged_and_the_command_fails(reminders_app, make_user):
@@ -346,3 +365,60 @@ def test_when_the_smtp_server_is_down_nothing_is_logged_and_the_command_fails(re
     assert log_rows(reminders_app) == []
     with reminders_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 0
+
+
+# --- bodies that report through a focal point, the support team, the secretariat -------------------
+
+
+def name_focal_point(app, slug: str, person: int | None = None, secretariat: bool = False) -> None:
+    """Name who files a body's report: a person, or the secretariat."""
+    with app.app_context():
+        body = db.session.scalar(select(Body).where(Body.slug == slug))
+        body.focal_point_id, body.reported_by_secretariat = person, secretariat
+        db.session.commit()
+
+
+def test_the_focal_point_of_the_cluster_is_reminded_of_its_report(reminders_app, smtp_server, make_user):
+    focal = make_user("Fatou", email="fatou@example.org", language="en")
+    name_focal_point(reminders_app, "glc", focal)
+    open_period(reminders_app, TODAY + timedelta(days=3))
+    remind(reminders_app)
+    [message] = mail_to(smtp_server, "fatou@example.org")
+    text = text_of(message)
+    assert message["Subject"].startswith(f"Reminder: the Global Logistics Cluster report for {PERIOD}")
+    assert "which you file as its reporting focal point" in text
+    assert f"http://sip.test/reports/{PERIOD}/glc" in text
+
+
+def test_every_member_of_the_support_team_is_reminded_of_its_own_report(reminders_app, smtp_server, make_user):
+    make_user("Giulia", bodies=[("rome-support-team", "member")], email="giulia@example.org", language="en")
+    make_user("Marco", bodies=[("rome-support-team", "member")], email="marco@example.org", language="en")
+    former = make_user("Former", bodies=[("rome-support-team", "member")], email="former@example.org")
+    with reminders_app.app_context():
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == former))
+        membership.since, membership.until = TODAY - timedelta(days=400), TODAY - timedelta(days=1)
+        db.session.commit()
+    open_period(reminders_app, TODAY + timedelta(days=3))
+    remind(reminders_app)
+    team = [m for m in smtp_server.messages if "Support Team" in m["Subject"]]
+    assert sorted(m["To"] for m in team) == ["giulia@example.org", "marco@example.org"]
+    assert "which any member of" in text_of(team[0])
+
+
+def test_the_secretariat_is_reminded_of_the_reports_it_files_for_a_body(reminders_app, smtp_server, make_user):
+    make_user("Giulia", bodies=[("rome-support-team", "member")], email="giulia@example.org", language="en")
+    name_focal_point(reminders_app, "country-support-teams", secretariat=True)
+    open_period(reminders_app, TODAY + timedelta(days=3))
+    remind(reminders_app)
+    [message] = [m for m in mail_to(smtp_server, "giulia@example.org") if "country" in m["Subject"]]
+    assert "which the secretariat files on its behalf" in text_of(message)
+
+
+def test_a_body_without_a_focal_point_is_named_in_the_summary_as_needing_one(reminders_app, smtp_server, make_user,
+                                                                             secretariat):
+    leads_everywhere(reminders_app, make_user, but=("glc",))
+    open_period(reminders_app, TODAY + timedelta(days=2))
+    remind(reminders_app)
+    [summary] = mail_to(smtp_server, "admin@example.org")
+    assert f"Global Logistics Cluster, {PERIOD}: no reporting focal point: name one on the body's page, 2 days left" \
+        in text_of(summary)
