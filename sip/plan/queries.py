@@ -9,7 +9,7 @@ from sip.core.pagination import Page
 from sip.extensions import db
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy, fold
 from sip.reporting import statuses
-from sip.reporting.models import ActivityStatus, ReportingPeriod
+from sip.reporting.models import ReportingPeriod
 from sip.reporting.statuses import Current
 
 __all__ = ["fold"]
@@ -115,7 +115,7 @@ class PlanPage:
     groups: list[PillarGroup]
     page: Page
     counts: dict[str, int]
-    current: dict[int, Current] = field(default_factory=dict)
+    current: dict[int, str] = field(default_factory=dict)
 
 
 def plan_page(strategy: Strategy, filters: PlanFilters, number: int, size: int) -> PlanPage:
@@ -129,7 +129,7 @@ def plan_page(strategy: Strategy, filters: PlanFilters, number: int, size: int) 
     page = Page([], number, size, sum(counts.values()))
     page.number = min(number, page.pages)
     query = (
-        statuses.join_current(select(Activity, status, ActivityStatus.progress_pct), latest)
+        statuses.join_current(select(Activity, status), latest)
         .where(*conditions)
         .order_by(Activity.position)
         .limit(size)
@@ -140,9 +140,8 @@ def plan_page(strategy: Strategy, filters: PlanFilters, number: int, size: int) 
         )
     )
     rows = db.session.execute(query).all()
-    page.items = [activity for activity, _, _ in rows]
-    current = {activity.id: Current(status, progress) for activity, status, progress in rows}
-    return PlanPage(group(page.items), page, counts, current)
+    page.items = [activity for activity, _ in rows]
+    return PlanPage(group(page.items), page, counts, {activity.id: current for activity, current in rows})
 
 
 def pillar_numbers(strategy: Strategy) -> list[int]:
