@@ -1,9 +1,16 @@
 """SIP Tracker: the Logistics Cluster's Strategy Implementation Plan, its reports and dashboards."""
+from importlib import import_module
+from importlib.util import find_spec
+
 from flask import Flask, request
 
 from sip.config import ROOT, Config
 from sip.core import database
 from sip.extensions import babel, csrf, db, login_manager, migrate
+
+# The domains, each a package whose init_app mounts its pages and registers its template filters and globals; in
+# the order their pages are mounted.
+DOMAINS = ("plan", "bodies", "reporting", "dashboards", "exports", "governance", "accounts")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -21,7 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     _init_extensions(app)
-    _register_blueprints(app)
+    _init_domains(app)
     _register_request_hooks(app)
     from sip import cli
 
@@ -51,31 +58,20 @@ def _init_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Import every domain's models so that metadata and migrations see all tables."""
-    import sip.accounts.models
-    import sip.bodies.models
-    import sip.core.models
-    import sip.governance.models
-    import sip.plan.models
-    import sip.reporting.models  # noqa: F401
+    import sip.core.models  # noqa: F401
+
+    for domain in DOMAINS:
+        if find_spec(f"sip.{domain}.models") is not None:  # the dashboards and exports have no tables
+            import_module(f"sip.{domain}.models")
 
 
-def _register_blueprints(app: Flask) -> None:
-    """Mount each domain's views."""
-    from sip.accounts.admin_views import bp as admin_bp
-    from sip.accounts.views import bp as accounts_bp
-    from sip.bodies.views import bp as bodies_bp
+def _init_domains(app: Flask) -> None:
+    """Mount core's pages, then each domain's: its blueprints, template filters and globals (its `init_app`)."""
     from sip.core.views import bp as core_bp
-    from sip.dashboards.assets import bp as dashboards_assets_bp
-    from sip.dashboards.views import bp as dashboards_bp
-    from sip.exports.views import bp as exports_bp
-    from sip.governance.views import bp as governance_bp
-    from sip.plan.views import bp as plan_bp
-    from sip.reporting.overview_views import bp as reports_overview_bp
-    from sip.reporting.views import bp as reports_bp
 
-    for blueprint in (core_bp, plan_bp, bodies_bp, reports_overview_bp, reports_bp, dashboards_bp, dashboards_assets_bp,
-                      exports_bp, governance_bp, accounts_bp, admin_bp):
-        app.register_blueprint(blueprint)
+    app.register_blueprint(core_bp)
+    for domain in DOMAINS:
+        import_module(f"sip.{domain}").init_app(app)
 
 
 def _register_request_hooks(app: Flask) -> None:

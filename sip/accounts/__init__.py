@@ -1,0 +1,31 @@
+"""People, their accounts, organisations and memberships; signing in and administration."""
+from flask_babel import lazy_gettext as _l
+
+ROLE_NAMES = {
+    "secretariat": _l("Rome support team (secretariat)"),
+    "sag": _l("SAG member"),
+    "lead": _l("Working-group lead"),
+    "member": _l("Working-group member"),
+    "viewer": _l("Viewer"),
+}
+
+
+def init_app(app) -> None:
+    """Mount the account and administration pages and give templates the accounts' labels and checks."""
+    from sip.accounts.admin_views import bp as admin_bp
+    from sip.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_KINDS, ORGANISATION_TYPES
+    from sip.accounts.passwords import MIN_LENGTH
+    from sip.accounts.permissions import can_administer
+    from sip.accounts.tokens import MAX_AGE
+    from sip.accounts.views import bp as accounts_bp
+    from sip.core.templating import label_filter
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+    app.add_template_filter(label_filter(MEMBERSHIP_ROLES), "membership_role")
+    app.add_template_filter(label_filter(ORGANISATION_KINDS), "organisation_kind")
+    app.add_template_filter(lambda kind: ORGANISATION_TYPES.get(kind, kind or ""), "organisation_type")
+    app.add_template_global(label_filter(ROLE_NAMES), "role_name")
+    app.add_template_global(can_administer)
+    app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
+    app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")

@@ -1,23 +1,23 @@
-"""Rendered page parts (the dashboards, the plan listing), kept in each app process until the data they show changes.
+"""Rendered page parts (the plan listing, the report pack's charts), kept in each app process until the data they
+show changes.
 
-These pages show the plan and accepted reports, which change only when a report moves (saved, submitted, returned,
-accepted), a period opens or closes, or the plan or its bodies change. `data_version` reads a fingerprint of
-exactly that in one small query; a cached part is reused while the fingerprint, the reader's language, the day
-and the view's own key (its filters) are the same. Each process keeps its own copy (nothing shared, nothing to
-invalidate across servers): a change made through any app server changes the fingerprint that every server reads.
+These parts show the plan and accepted reports, which change only when a report moves (saved, submitted, returned,
+accepted), a period is created, or the plan or its bodies change. `data_version` reads a fingerprint of exactly
+that in one small query: each domain names what of its tables goes into it (`watch`, from its init_app), so core
+imports no domain. A cached part is reused while the fingerprint, the reader's language, the day and the part's
+own key (its filters) are the same. Each process keeps its own copy (nothing shared, nothing to invalidate across
+servers): a change made through any app server changes the fingerprint that every server reads.
 """
 from collections import OrderedDict
 from datetime import date
-from functools import cache
 from threading import Lock
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sip.extensions import db
 
-# How many rendered parts a process keeps (the least recently used go first); the largest, the ×100 data set's SAG
-# dashboard, is about 0.3 MB.
+# How many rendered parts a process keeps (the least recently used go first).
 MAX_ENTRIES = 64
 
 
@@ -61,37 +61,34 @@ def part_cache() -> PartCache:
     return current_app.extensions.setdefault("sip_rendered_parts", PartCache())
 
 
-@cache
+def watch(app, columns) -> None:
+    """Add to the fingerprint what of a domain's tables the cached parts show: `columns()` gives SQL aggregates
+    (a count, a maximum id, a sum of versions…), called once, when the fingerprint's query is first built."""
+    app.extensions.setdefault("sip_fingerprint_columns", []).append(columns)
+    app.extensions.pop("sip_fingerprint_query", None)
+
+
 def _fingerprint_query():
-    """The fingerprint's query, built once per process (building it costs more than running it)."""
-    from sip.bodies.models import Body  # the domains' tables; core imports no domain at import time
-    from sip.governance.models import ActivityRevision, PlanVersion
-    from sip.plan.models import Activity, Responsibility
-    from sip.reporting.models import GroupReport
-
-    def scalar(*columns):
-        return select(*columns).scalar_subquery()
-
-    return select(
-        scalar(func.count(GroupReport.id)), scalar(func.coalesce(func.sum(GroupReport.version), 0)),
-        scalar(func.max(GroupReport.id)),
-        scalar(func.count(Activity.id)), scalar(func.max(Activity.id)), scalar(func.count(Activity.retired_on)),
-        scalar(func.count(Responsibility.id)), scalar(func.max(Responsibility.id)),
-        scalar(func.count(Body.id)), scalar(func.count(Body.dissolved_on)),
-        scalar(func.max(ActivityRevision.id)), scalar(func.max(PlanVersion.id)),
-    )
+    """The fingerprint's query, built once per app (building it costs more than running it)."""
+    extensions = current_app.extensions
+    if "sip_fingerprint_query" not in extensions:
+        aggregates = [column for columns in extensions.get("sip_fingerprint_columns", []) for column in columns()]
+        extensions["sip_fingerprint_query"] = select(*(select(a).scalar_subquery() for a in aggregates))
+    return extensions["sip_fingerprint_query"]
 
 
 def data_version() -> tuple:
-    """A fingerprint of what these pages show besides the periods (one query): reports and their versions,
-    activities, responsibilities, bodies, and the plan's versions and recorded revisions (every amendment applied at
-    a GLM adds one, so a reworded or moved activity changes it). (The dashboards read every period anyway and add
-    them to their key.)"""
-    return tuple(str(value) for value in db.session.execute(_fingerprint_query()).one())
+    """A fingerprint of what the cached parts show besides the periods' states (one query), from what each domain
+    watches: reports and their versions, activities, responsibilities, bodies, the plan's versions and recorded
+    revisions (every amendment applied at a GLM adds one, so a reworded or moved activity changes it)."""
+    query = _fingerprint_query()
+    if not query.selected_columns:
+        return ()
+    return tuple(str(value) for value in db.session.execute(query).one())
 
 
 def periods_key(periods) -> tuple:
-    """What of the periods a dashboard shows: their states, due dates and GLMs."""
+    """What of the periods a part shows: their states, due dates and GLMs."""
     return tuple((p.id, p.state, p.due_on, p.glm, p.glm_name) for p in periods)
 
 

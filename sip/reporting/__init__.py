@@ -1,0 +1,19 @@
+"""Quarterly reports: periods, each body's report, review, reminders and the status table they write."""
+
+
+def init_app(app) -> None:
+    """Mount the reports pages, give templates the states of a report, and have cached parts watch reports,
+    periods and the status table."""
+    from sqlalchemy import func
+
+    from sip.core.parts import watch
+    from sip.reporting.models import REPORT_STATES, ActivityStatus, GroupReport, ReportingPeriod
+    from sip.reporting.overview_views import bp as overview_bp
+    from sip.reporting.views import bp
+
+    app.register_blueprint(overview_bp)
+    app.register_blueprint(bp)
+    watch(app, lambda: [func.count(GroupReport.id), func.coalesce(func.sum(GroupReport.version), 0),
+                        func.max(GroupReport.id), func.count(ReportingPeriod.id),
+                        func.max(ActivityStatus.id)])  # every refresh of the status table writes new rows
+    app.add_template_global(REPORT_STATES, "REPORT_STATES")
