@@ -112,7 +112,8 @@ def sag_charts(view: Selection) -> tuple[pd.DataFrame, dict[str, Chart]]:
     result = {}
     for name, (title, draw, note) in specs.items():
         frame, table = frames[name]
-        figure = figure_json(draw(frame, labels, title)) if draw is not None else None
+        # The page's caption names the chart: drawn without a title inside it.
+        figure = figure_json(draw(frame, labels, "")) if draw is not None else None
         result[name] = Chart(name, title, figure, table, url_for("dashboards.sag_csv", chart=name, **view.args()),
                              note)
     result["at-risk"].page = _risk_page(frames["at-risk"][1])

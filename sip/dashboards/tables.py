@@ -59,11 +59,7 @@ class Chart:
 
 
 def figure_json(figure) -> Markup:
-    """The figure as JSON that is safe inside an HTML data block (<, > and & escaped as JSON escapes).
-
-    On the page the figure's caption names the chart, so the title drawn inside the chart is left out.
-    """
-    figure.update_layout(title={"text": ""})
+    """The figure as JSON that is safe inside an HTML data block (<, > and & escaped as JSON escapes)."""
     text = figure.to_json()
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
