@@ -74,13 +74,19 @@ def test_a_rewording_goes_from_the_lead_through_the_sag_and_the_glm_into_the_pla
     expect(sag.get_by_role("status").first).to_contain_text("endorsed")
     sag.context.close()
 
-    # The secretariat records that the GLM plenary verified it: the plan changes now.
+    # The secretariat records that the GLM plenary verified it: a GLM dated before the endorsement is refused with
+    # the reason and changes nothing; the GLM held since (today) applies it, and the plan changes now.
     rome = as_someone_else(page.context.browser, live_server, "rome@example.org")
     rome.goto(amendment_url)
     rome.get_by_label("GLM", exact=True).select_option(label="GLM November 2026 (2026-Q4)")
-    rome.get_by_label("Date of the plenary").fill("2026-11-20")
+    rome.get_by_label("Date of the plenary").fill("2024-06-20")
     rome.get_by_role("button", name="Verified by the GLM: apply it").click()
-    expect(rome.get_by_role("status").first).to_contain_text("The plan now says so, in version glm-2026-11-20")
+    expect(rome.get_by_role("alert").first).to_contain_text("a GLM held on June 20, 2024 cannot have decided on it")
+    expect(rome.get_by_text("Waiting for the GLM plenary's verification.")).to_be_visible()
+    today = date.today().isoformat()
+    rome.get_by_label("Date of the plenary").fill(today)
+    rome.get_by_role("button", name="Verified by the GLM: apply it").click()
+    expect(rome.get_by_role("status").first).to_contain_text(f"The plan now says so, in version glm-{today}")
     rome.context.close()
 
     # Everyone reads the new text in the plan, and the old one in the difference between versions.
