@@ -18,13 +18,8 @@ from sip.dashboards.selection import select_view
 from sip.plan.queries import current_strategy
 from sip.reporting.delivery import DELIVERY_LABELS
 
-# Until sip.exports imports them from their own modules (tables, selection, downloads, pages, delivery).
-from sip.dashboards.downloads import csv_cell  # noqa: F401, E402
+# Until sip.exports.figures imports it from sip.dashboards.pages.
 from sip.dashboards.pages import PLAN_DETAIL_LIMIT  # noqa: F401, E402
-from sip.dashboards.selection import Periods  # noqa: F401, E402
-from sip.dashboards.tables import CHANGE_LABELS, chart_labels, key_figures  # noqa: F401, E402
-
-COMPLIANCE_LABELS = DELIVERY_LABELS  # the one vocabulary of sip.reporting.delivery, under its former name
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 

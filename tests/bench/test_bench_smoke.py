@@ -92,12 +92,14 @@ def test_bench_measures_each_dashboard_beside_the_figures_floor(bench, run_bench
         floor = rows[(bench.FIGURES, dataset)]
         assert floor[5] == "0"  # built from ready DataFrames: no query
         for page in pages:
-            cold, times_figures = rows[(page, dataset)][4], rows[(page, dataset)][7]
+            cells = rows[(page, dataset)]
+            cold, times_figures, cold_times_figures = cells[4], cells[7], cells[8]
             if page.startswith("/dashboards/"):
                 float(times_figures)  # a number: the page's p50 as a multiple of the floor
                 assert float(cold) > 0  # and the time of the first request after a change
+                assert float(cold_times_figures) == pytest.approx(float(cold) / float(floor[2]), rel=0.06, abs=0.06)
             else:
-                assert times_figures == "–" and cold == "–"
+                assert times_figures == "–" and cold == "–" and cold_times_figures == "–"
 
 
 def test_plan_page_issues_the_same_number_of_queries_whatever_the_plan_size(run_bench):
