@@ -24,7 +24,8 @@ from sip.bodies.models import Body
 from sip.core.i18n import pick
 from sip.dashboards import data
 from sip.dashboards.colours import STATUS_ORDER
-from sip.dashboards.views import CHANGE_LABELS, Periods, chart_labels, key_figures
+from sip.dashboards.selection import Periods
+from sip.dashboards.tables import CHANGE_LABELS, chart_labels, key_figures
 from sip.extensions import db
 from sip.plan.models import ROLES, STATUSES, Activity, Outcome, Output, Pillar, Responsibility, Strategy
 from sip.reporting.delivery import DELIVERY_LABELS, DELIVERY_STATES

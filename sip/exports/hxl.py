@@ -7,7 +7,7 @@ dashboards' CSV downloads do.
 import csv
 import io
 
-from sip.dashboards.views import csv_cell
+from sip.dashboards.downloads import csv_cell
 from sip.exports.content import Pack
 from sip.exports.tables import Column, plan_columns, plan_rows, update_columns, update_rows
 

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from sip.dashboards.views import Periods
+from sip.dashboards.selection import Periods
 from sip.exports import availability
 from sip.exports.content import LANGUAGES, Pack, build_pack, default_period
 from sip.plan.models import Strategy

@@ -147,7 +147,8 @@ def _stacked_chart(slide, left, top, width, height, categories: list[str], serie
 
 def _table(slide, left, top, width, rows: list[list[str]], widths: list[float], size: int = 11):
     """A native table, the first row as its header; returns the table."""
-    shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, Inches(0.4) * len(rows))
+    row_height = Inches(0.4 if size >= 12 else 0.3)  # smaller text, lower rows: a long table stays on its slide
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), left, top, width, row_height * len(rows))
     table = shape.table
     total = sum(widths)
     for i, share in enumerate(widths):
@@ -321,7 +322,8 @@ def compliance_slide(deck, pack: Pack) -> None:
     else:
         rows = [[_("Body"), *periods]] + [[name, *(delivery_label(s) for s in states)]
                                           for name, states in body_rows]
-        table = _table(slide, MARGIN, Inches(1.5), WIDTH - 2 * MARGIN, rows, [3.2] + [1.5] * len(periods), size=13)
+        size = 13 if len(rows) <= 9 else 11 if len(rows) <= 12 else 9  # every reporting body on one slide
+        table = _table(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, rows, [3.2] + [1.5] * len(periods), size=size)
         for r, (_name, states) in enumerate(body_rows, start=1):
             for c, state in enumerate(states, start=1):
                 if state:
@@ -331,8 +333,8 @@ def compliance_slide(deck, pack: Pack) -> None:
                     dark_fill = state in ("on_time", "missing")  # white text reads on these two only
                     for run in cell.text_frame.paragraphs[0].runs:
                         run.font.color.rgb = WHITE if dark_fill else INK
-        _text(slide, MARGIN, HEIGHT - Inches(1.1), WIDTH - 2 * MARGIN, Inches(0.5),
-              [(delivery_note(), 12, False, MUTED)])
+        _text(slide, MARGIN, HEIGHT - Inches(1.45), WIDTH - 2 * MARGIN, Inches(0.8),
+              [(delivery_note(), 11, False, MUTED)])
     _footer(slide, pack, len(deck.slides))
 
 

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from flask_babel import force_locale
 
-from sip.dashboards.views import Periods
+from sip.dashboards.selection import Periods
 from sip.exports.content import build_pack, default_period, redact, update_history
 from sip.extensions import db
 from sip.plan.models import Strategy
