@@ -12,6 +12,7 @@ from sip.plan.models import Activity
 from sip.plan.queries import current_strategy
 from sip.reporting.models import ActivityUpdate, GroupReport
 from sip.reporting.services import close_period, ensure_periods, find_period, open_period
+from sip.reporting.statuses import refresh
 from tests.browser.journeys import sign_in
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -46,6 +47,7 @@ def add_sag_member_and_accepted_reports(app) -> None:
             for code, status in statuses.items():
                 report.updates.append(ActivityUpdate(activity=activities[code], status=status,
                                                      challenges=f"Challenge of {code}"))
+        refresh(strategy.id)  # the status table, as accepting the reports writes it
         db.session.commit()
 
 
