@@ -117,7 +117,7 @@ def periods_command():
 @click.option("--dry-run", is_flag=True, help="Only print who would get what; send nothing and log nothing.")
 @click.option("--today", type=DAY, help="The day to act as of, YYYY-MM-DD (today by default).")
 def remind_command(dry_run: bool, today: datetime | None):
-    """E-mail whoever files a report due within 7 days or late (leads, support-team members, focal points), and the secretariat a summary."""
+    """E-mail whoever files a report due within 7 days or late, and the secretariat a summary."""
     from sip.reporting.reminders import LEAD, SUMMARY, send_reminders
 
     day = _day(today) or date.today()

@@ -10,7 +10,7 @@ from sip.bodies.models import Body
 from sip.extensions import db
 from sip.plan.models import Activity, Responsibility, Strategy
 from sip.reporting import statuses
-from sip.reporting.delivery import DELIVERED_STATES, DELIVERY_LABELS, DELIVERY_STATES, delivery_state
+from sip.reporting.delivery import DELIVERY_LABELS, DELIVERY_STATES, delivery_state
 from sip.reporting.permissions import files_report_for
 from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportingPeriod
 from sip.reporting.services import CLOSED_STATUSES, parse_period_code
@@ -18,8 +18,6 @@ from sip.reporting.services import CLOSED_STATUSES, parse_period_code
 # The bodies that present a report every quarter even when accountable for nothing: the working groups and the
 # SAG. Every other body reports when it is accountable or responsible for an open activity (`reporting_bodies`).
 ALWAYS_REPORTING_KINDS = ("working_group", "advisory_group")
-# Kept for the dashboards until they call `reporting_bodies` (issue 13): same meaning as ALWAYS_REPORTING_KINDS.
-REPORTING_KINDS = ALWAYS_REPORTING_KINDS
 # Working groups first, then the support team, the cluster, the country teams, the SAG last (as the plan lists them).
 KIND_ORDER = {"working_group": 0, "support_team": 1, "cluster": 2, "country_teams": 3, "advisory_group": 4}
 MATRIX_COLUMNS = 8

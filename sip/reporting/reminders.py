@@ -23,13 +23,13 @@ from sip.core.i18n import pick
 from sip.core.mail import send_mail
 from sip.core.urls import absolute_url
 from sip.extensions import db
+from sip.reporting.delivery import DELIVERED_STATES  # with the secretariat or done: nobody to remind
 from sip.reporting.models import GroupReport, ReminderLog, ReportingPeriod
 from sip.reporting.permissions import SUPPORT_TEAM
 from sip.reporting.queries import reporting_bodies
 
 REMIND_WITHIN_DAYS = 7  # leads hear from us once the due date is this close
 SUMMARY_AFTER_DAYS = 14  # the secretariat hears about groups this late
-DELIVERED_STATES = ("submitted", "accepted")  # with the secretariat or done: nobody to remind
 LEAD, SUMMARY = "lead", "overdue_summary"
 # Why a person is reminded of a body's report (the e-mail says so).
 AS_LEAD, AS_MEMBER, AS_FOCAL_POINT, AS_SECRETARIAT = "lead", "member", "focal_point", "secretariat"

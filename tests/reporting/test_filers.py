@@ -10,10 +10,9 @@ from sip.accounts.models import Membership, User
 from sip.bodies.models import Body
 from sip.core.models import AuditEntry
 from sip.extensions import db
-from sip.plan.models import Activity, Output, Responsibility
+from sip.plan.models import Activity, Responsibility
 from sip.plan.queries import current_strategy
 from sip.reporting import queries, services, statuses
-from sip.reporting.models import ActivityUpdate, GroupReport
 from sip.reporting.services import UpdateData
 from tests.conftest import log_in
 from tests.helpers import page_text
@@ -97,7 +96,8 @@ def posted(of: Body, version=0, action="save", text="Done this quarter.", **extr
     """What the browser posts for a complete report of the body."""
     data = {"version": str(version), "summary": "A quarter.", "action": action, **extra}
     for activity_id, update in complete(of, text).items():
-        data.update({f"a{activity_id}-status": update.status or "", f"a{activity_id}-achievements": update.achievements})
+        data.update({f"a{activity_id}-status": update.status or "",
+                     f"a{activity_id}-achievements": update.achievements})
     return data
 
 

@@ -288,7 +288,8 @@ def test_matrix_leaves_out_dissolved_bodies_and_bodies_that_do_not_report(period
     open_period("2026-Q3", FUTURE_DUE)
     with periods.app_context():
         db.session.scalar(select(Body).where(Body.slug == "wg-partnerships")).dissolved_on = TODAY - timedelta(days=1)
-        db.session.add(Body(slug="idle-cluster", kind="cluster", name={"en": "Idle"}, aliases=[]))  # accountable for nothing
+        # A cluster accountable for nothing does not report.
+        db.session.add(Body(slug="idle-cluster", kind="cluster", name={"en": "Idle"}, aliases=[]))
         db.session.commit()
     html = section(page_text(client_as(periods, people, "secretariat").get("/reports")), "matrix")
     assert "/reports/2026-Q3/wg-partnerships" not in html
