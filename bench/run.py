@@ -157,7 +157,7 @@ def load_real_plan() -> None:
 
 
 def load_demo_reports() -> None:
-    """The demo people and their reports for 2024-Q1 … 2026-Q3, as `flask sip setup --demo` makes them."""
+    """The demo people and their reports (2024-Q1 … 2026-Q3 closed, 2026-Q4 open on DEMO_TODAY), as `flask sip setup --demo` makes them."""
     from seed.demo import create_demo_accounts
     from seed.demo_reports import create_demo_reports
 

@@ -352,7 +352,8 @@ def make_plan(app):
                     for a in range(1, activities + 1):
                         position += 1
                         activity = Activity(strategy_id=strategy.id, code=f"{p}.{o}.{u}.{a}", position=position,
-                                            text={"fr": f"Activité {a}", "en": f"Activity {a}"}, status="planned")
+                                            text={"fr": f"Activité {a}", "en": f"Activity {a}"}, plan_status="planned",
+                                            accountable_body_id=body.id)
                         activity.responsibilities.append(Responsibility(body_id=body.id, role="lead"))
                         output.activities.append(activity)
             db.session.add(pillar)

@@ -109,9 +109,10 @@ MATRIX = [
 
 def every_entry() -> list[tuple]:
     """This matrix and those that need a world of their own (they run in their own module)."""
+    from tests.bodies.test_focal_point import MATRIX as FOCAL_POINT
     from tests.governance.test_routes_access import MATRIX as GOVERNANCE
 
-    return MATRIX + GOVERNANCE
+    return MATRIX + GOVERNANCE + FOCAL_POINT
 
 
 def test_every_route_of_the_app_is_in_the_matrix(app):

@@ -105,12 +105,14 @@ def test_setup_demo_creates_one_account_per_role_and_prints_passwords_once(empty
     assert ("rome.demo@example.org", False, [("rome-support-team", "member")]) in users
     assert ("lead.training.demo@example.org", False, [("wg-training", "lead")]) in users
     assert ("viewer.demo@example.org", False, []) in users
-    assert len(users) == 7
+    assert ("lead.sag.demo@example.org", False, [("sag", "lead")]) in users
+    assert ("country.demo@example.org", False, []) in users  # the country teams' reporting focal point
+    assert len(users) == 9
     password = next(line.split()[-1] for line in first.output.splitlines() if "rome.demo@example.org" in line)
     assert log_in_with(empty_app, "rome.demo@example.org", password) == 302
     second = runner.invoke(args=["sip", "setup", "--demo"])
     assert "exist already" in second.output and password not in second.output
-    assert len(_users(empty_app)) == 7
+    assert len(_users(empty_app)) == 9
 
 
 def log_in_with(app, email: str, password: str) -> int:

@@ -422,7 +422,7 @@ def prepare_database(url: str, *, extra_working_groups: int = 0, activities_per_
             db.session.flush()
             for a in range(1, activities_per_group + 1):
                 position += 1
-                activity = Activity(strategy_id=strategy.id, code=f"9.{n}.{a}.1", position=position, status="planned",
+                activity = Activity(strategy_id=strategy.id, code=f"9.{n}.{a}.1", position=position, plan_status="planned",
                                     text={"fr": f"Activité {n}.{a}", "en": f"Activity {n}.{a}"})
                 activity.responsibilities.append(Responsibility(body_id=body.id, role="lead"))
                 output.activities.append(activity)
