@@ -431,7 +431,8 @@ def governed_plan(app, make_plan, make_user, retire: int, **size) -> str:
             made = services.propose(strategy, services.Change("retire", activity=target, retire_as="completed"),
                                     "Done.", secretariat)
             services.decide_sag(made, sag, True)
-            services.record_glm(made, secretariat, True, period, date(2026, 11, 20))
+            # Endorsed today, so verified today: a GLM cannot decide before the SAG endorsed.
+            services.record_glm(made, secretariat, True, period, date.today())
         return db.session.scalar(select(PlanVersion.tag).order_by(PlanVersion.sequence.desc()))
 
 
