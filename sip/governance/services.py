@@ -594,7 +594,7 @@ def record_glm(amendment: Amendment, actor, verified: bool, period: ReportingPer
     if verified:
         version = version_for_glm(strategy, period, on, actor)
         before = amendment.before
-        activity = apply_change(strategy, amendment, version, on)
+        activity = apply_change(strategy, amendment, version, on, actor)
         audit.record("activity.amended", "activity", activity.id, user_id=_id(actor),
                      rationale=amendment.rationale, before=before,
                      after={**snapshot(activity), "amendment": amendment.id, "version": version.tag})
@@ -614,7 +614,7 @@ def record_glm(amendment: Amendment, actor, verified: bool, period: ReportingPer
 # --- changing the live plan ---------------------------------------------------------------------
 
 
-def apply_change(strategy: Strategy, amendment: Amendment, version: PlanVersion, on: date) -> Activity:
+def apply_change(strategy: Strategy, amendment: Amendment, version: PlanVersion, on: date, actor=None) -> Activity:
     """Change the live plan as the amendment says and record the activity's new revision in `version`."""
     if amendment.kind == "add":
         activity = _add_activity(strategy, amendment, on)
@@ -634,7 +634,7 @@ def apply_change(strategy: Strategy, amendment: Amendment, version: PlanVersion,
             _replace_responsibilities(activity, amendment.proposed_responsibilities)
     history.record_revision(activity, version)
     statuses.refresh(strategy.id, [activity.id])
-    reporting_services.sync_open_reports(strategy.id, [activity.id])
+    reporting_services.sync_open_reports(strategy.id, [activity.id], actor)  # the audit names who verified
     return activity
 
 

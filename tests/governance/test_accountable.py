@@ -218,3 +218,29 @@ def test_the_plan_as_of_a_version_shows_who_was_accountable_then(seeded, world, 
     new = client.get(f"/plan/activities/{TRAINING}?as_of=glm-2026-11-20&lang=en").get_data(as_text=True)
     assert 'id="accountable"><a href="/bodies/wg-training">' in old
     assert 'id="accountable"><a href="/bodies/wg-partnerships">' in new
+
+
+def test_an_activity_handed_over_leaves_the_old_groups_draft_and_the_audit_names_who_verified(seeded, world, endorse,
+                                                                                           verify):
+    from sip.core.models import AuditEntry
+    from sip.reporting.services import UpdateData, find_report
+
+    with seeded.app_context():
+        strategy = current_strategy()
+        ensure_periods(strategy)
+        open_period(find_period(strategy, "2026-Q4"), date(2027, 1, 15), actor=None, opens_on=date(2026, 11, 1))
+        target = activity(TRAINING)
+        save_report(body("wg-training"), find_period(strategy, "2026-Q4"), person(world, "wg_lead"), 0, "Draft.",
+                    {target.id: UpdateData(status="on_track", achievements="Typed before the hand-over.")})
+        db.session.commit()
+        made = services.propose_hand_over(strategy, body("wg-training"),
+                                          [services.HandOver(target, body("wg-partnerships"))],
+                                          "The mandate ends.", person(world, "secretariat"))[0].id
+    endorse(made)
+    verify(made)
+    with seeded.app_context():
+        report = find_report(body("wg-training"), find_period(current_strategy(), "2026-Q4"))
+        assert TRAINING not in [u.activity.code for u in report.updates]
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "report.update_removed"))
+        assert entry.before["achievements"] == "Typed before the hand-over."
+        assert entry.user_id == world["secretariat"]
