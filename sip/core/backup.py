@@ -277,8 +277,10 @@ def _pg_backup(url: str | URL, destination: Path) -> Summary:
             # Count the rows in a snapshot and let pg_dump read that same snapshot: the counts describe the file.
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             counts, version = row_counts(conn)
+            # The application's schema only: a restore replaces `public` and must not collide with other schemas
+            # that may share the database (another tool's, or the test suite's snapshot of the seeded plan).
             _run_pg([pg_tool("pg_dump"), *options, "--format=custom", "--no-owner", "--no-privileges",
-                     f"--snapshot={snapshot}", f"--file={partial}"], env, "pg_dump")
+                     "--schema=public", f"--snapshot={snapshot}", f"--file={partial}"], env, "pg_dump")
             conn.rollback()
         partial.chmod(0o600)
         _run_pg([pg_tool("pg_restore"), "--list", str(partial)], env, "checking the new backup")
@@ -287,6 +289,12 @@ def _pg_backup(url: str | URL, destination: Path) -> Summary:
         engine.dispose()
         partial.unlink(missing_ok=True)
     return Summary(destination, counts, version)
+
+
+def _creates_public_schema(script: Path) -> bool:
+    """True when the restore script creates the public schema itself."""
+    with script.open(encoding="utf-8", errors="replace") as lines:
+        return any(line.strip() == "CREATE SCHEMA public;" for line in lines)
 
 
 def _pg_restore(url: str | URL, source: Path) -> Summary:
@@ -302,9 +310,11 @@ def _pg_restore(url: str | URL, source: Path) -> Summary:
         _run_pg([pg_tool("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(source)], env,
                 f"reading {source}")
         script.chmod(0o600)
+        # Backups of the public schema alone (pg_dump --schema=public) create it themselves; older ones do not.
+        creates = _creates_public_schema(script)
         _run_pg([pg_tool("psql"), *options, "--no-psqlrc", "--quiet", "--single-transaction",
                  "--set=ON_ERROR_STOP=1", "--command=DROP SCHEMA public CASCADE",
-                 "--command=CREATE SCHEMA public", f"--file={script}"], env, "restoring")
+                 *([] if creates else ["--command=CREATE SCHEMA public"]), f"--file={script}"], env, "restoring")
     engine = create_engine(url)
     try:
         counts, version = row_counts(engine)

@@ -175,3 +175,39 @@ def test_backup_replaces_an_older_backup_file_whole(demo, tmp_path):
     assert backups.backend(demo.config["SQLALCHEMY_DATABASE_URI"]) in ("sqlite", "postgresql")
     assert path.read_bytes()[:5] in (b"SQLit", b"PGDMP")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.skipif(not SERVER_URL, reason="pg_dump's schemas: the PostgreSQL pass")
+def test_a_backup_holds_the_application_schema_and_an_older_whole_database_backup_still_restores(demo, tmp_path):
+    import subprocess  # nosec B404
+
+    from sqlalchemy import make_url
+
+    path, older = tmp_path / "sip.backup", tmp_path / "older.backup"
+    with demo.app_context():
+        with db.engine.begin() as conn:  # a schema of another tool in the same database
+            conn.execute(text("CREATE SCHEMA IF NOT EXISTS other_tool"))
+            conn.execute(text("CREATE TABLE IF NOT EXISTS other_tool.notes (id int)"))
+        expected = rows_of_every_table()
+    assert run(demo, "backup", str(path)).exit_code == 0
+    listing = subprocess.run([backups.pg_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True,
+                             check=True).stdout  # nosec B603
+    assert "other_tool" not in listing  # only the application's schema is in the file
+    url = make_url(SERVER_URL)
+    subprocess.run([backups.pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",  # nosec B603
+                    "--exclude-schema=other_tool", "--exclude-schema=sip_seed_snapshot", f"--file={older}",
+                    "--host", url.host, "--port", str(url.port), "--username", url.username, url.database],
+                   check=True)  # as `sip backup` made them before: every schema of the database, public implied
+    for source in (path, older):
+        with demo.app_context():
+            db.session.execute(delete(GroupReport))
+            db.session.commit()
+            db.session.remove()
+        result = run(demo, "restore", str(source), "--yes")
+        assert result.exit_code == 0, result.output
+        with demo.app_context():
+            assert rows_of_every_table() == expected
+            assert db.session.execute(text("SELECT count(*) FROM other_tool.notes")).scalar() == 0  # left alone
+            db.session.remove()
+    with demo.app_context(), db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA other_tool CASCADE"))
