@@ -715,7 +715,7 @@ def test_at_risk_table_is_shown_a_page_at_a_time_and_the_csv_has_every_row(quart
 # --- read from the status table on every request ------------------------------------------------
 
 
-def test_the_same_dashboard_twice_is_the_same_page_with_the_same_few_queries(quarters, viewer):
+def test_unchanged_data_is_served_from_the_rendered_dashboard_with_fewer_queries(quarters, viewer):
     with counting_queries(quarters) as first_count:
         first = viewer.get("/dashboards/sag?period=2026-Q3").get_data(as_text=True)
     with counting_queries(quarters) as second_count:
@@ -724,7 +724,7 @@ def test_the_same_dashboard_twice_is_the_same_page_with_the_same_few_queries(qua
         return re.sub(r'name="csrf_token" value="[^"]*"', "", html)
 
     assert without_token(second) == without_token(first)
-    assert second_count() == first_count() <= 20
+    assert second_count() < first_count() <= 20
 
 
 def make_accountable(app, code: str, slug: str) -> None:
