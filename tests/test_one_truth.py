@@ -34,6 +34,7 @@ from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
 from tests.conftest import SERVER_URL
 
 QUARTERS = ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
+LATEST = "2027-Q2"  # the strategy's last quarter: its rows are the current statuses
 STATUS_CHOICES = ("on_track", "at_risk", "delayed", "completed")
 GROUPS = ("wg-a", "wg-b")
 PASSWORD = "correct horse battery staple"
@@ -62,9 +63,10 @@ def _person(email: str, memberships: list[tuple[Body, str]]) -> User:
 
 
 def _build_world() -> dict:
-    """Two working groups, the secretariat and the SAG; six activities; four open quarters of 2026, Q4 a GLM."""
+    """Two working groups, the secretariat and the SAG; six activities; open quarters from 2026-Q1 to 2027-Q2 (reports
+    in 2026, amendments verified today, at the GLM of 2026-Q4, so quarters after it exist to be checked too)."""
     strategy = Strategy(code="truth", title={"fr": "Plan", "en": "Plan"}, starts_on=date(2026, 1, 1),
-                        ends_on=date(2026, 12, 31))
+                        ends_on=date(2027, 6, 30))
     bodies = {slug: Body(slug=slug, kind="working_group", name={"fr": slug, "en": slug}, aliases=[])
               for slug in GROUPS}
     bodies["rome-support-team"] = Body(slug="rome-support-team", kind="support_team",
@@ -98,7 +100,7 @@ def _build_world() -> dict:
     db.session.commit()
     for period in db.session.scalars(select(ReportingPeriod)):
         period.state, period.opens_on, period.due_on = "open", date(2026, 1, 1), date(2027, 1, 15)
-    q4 = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.quarter == 4))
+    q4 = db.session.scalar(select(ReportingPeriod).where(ReportingPeriod.year == 2026, ReportingPeriod.quarter == 4))
     q4.glm, q4.glm_name = True, "GLM"
     db.session.commit()
     return {"strategy": strategy.id, "people": {k: v.id for k, v in people.items()},
@@ -252,7 +254,7 @@ class OneTruth(RuleBasedStateMachine):
         table = {codes[a]: c.status for a, c in statuses.current_statuses(strategy.id).items()}
         assert table == expected, "the status table disagrees with the rules"
 
-        latest = self._period("2026-Q4")
+        latest = self._period(LATEST)
         frame = data.activity_statuses(strategy, latest)
         # The quarter's picture: the activities in the plan at that quarter (one retired during it included).
         live = {code: status for code, status in expected.items()
@@ -271,7 +273,7 @@ class OneTruth(RuleBasedStateMachine):
         if not hasattr(self, "world"):
             return
         strategy = db.session.get(Strategy, self.world["strategy"])
-        periods = list(db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.quarter)))
+        periods = list(db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.year, ReportingPeriod.quarter)))
         trend = data.status_over_time(strategy, periods)
         for period in periods:
             in_plan = sum(1 for a in db.session.scalars(select(Activity)) if _in_plan(a, period))
