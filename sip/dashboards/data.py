@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, inspect, select
+from sqlalchemy import func, inspect, select
 
 from sip.bodies.models import Body
 from sip.dashboards.colours import STATUS_ORDER

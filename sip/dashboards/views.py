@@ -19,7 +19,7 @@ from sip.plan.queries import current_strategy
 from sip.reporting.delivery import DELIVERY_LABELS
 
 # Until sip.exports.figures imports it from sip.dashboards.pages.
-from sip.dashboards.pages import PLAN_DETAIL_LIMIT  # noqa: F401, E402
+from sip.dashboards.pages import PLAN_DETAIL_LIMIT  # noqa: F401
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 

@@ -20,7 +20,7 @@ from sip.core.models import utcnow
 from sip.extensions import db
 from sip.governance import history, permissions
 from sip.governance.models import AMENDMENT_KINDS, OPEN_STATES, RETIRE_AS, Amendment, PlanVersion
-from sip.plan.models import ACCOUNTABLE_ROLES, ROLES, Activity, Output, Responsibility, Strategy
+from sip.plan.models import ACCOUNTABLE_ROLES, ROLES, Activity, Output, Responsibility, Strategy, default_accountable
 from sip.reporting import services as reporting_services
 from sip.reporting import statuses
 from sip.reporting.models import ReportingPeriod

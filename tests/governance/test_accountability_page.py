@@ -104,7 +104,7 @@ def test_each_row_links_to_the_activity_and_to_a_prefilled_proposal(seeded, worl
         assert f'data-activity="{code}"' in page and f'href="/plan/activities/{code}"' in page
         assert f'href="/plan/activities/{code}/propose/responsibilities"' in page
     assert "The accountable body is not among its responsible bodies: Partnerships WG" in page
-    form = client.get(f"/plan/activities/3.1.2.1/propose/responsibilities?lang=en").get_data(as_text=True)
+    form = client.get("/plan/activities/3.1.2.1/propose/responsibilities?lang=en").get_data(as_text=True)
     assert '<option selected value="glc">' in form and 'id="accountable-0" value="0" checked' in form
 
 

@@ -244,3 +244,18 @@ def test_an_activity_handed_over_leaves_the_old_groups_draft_and_the_audit_names
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "report.update_removed"))
         assert entry.before["achievements"] == "Typed before the hand-over."
         assert entry.user_id == world["secretariat"]
+
+
+def test_an_older_proposal_without_an_accountable_mark_that_drops_the_accountable_body_falls_back_to_the_lead(
+        seeded, world, propose, endorse, verify):
+    made = propose("responsibilities", responsibilities=BOTH)
+    with seeded.app_context():
+        found = db.session.get(Amendment, made)
+        # As proposals were stored before accountability: the list of bodies with no mark, the accountable one gone.
+        found.proposed_responsibilities = [{"body": "wg-partnerships", "role": "contributor", "note": None},
+                                           {"body": "glc", "role": "lead", "note": None}]
+        db.session.commit()
+    endorse(made)
+    verify(made)
+    with seeded.app_context():
+        assert accountable_slug(TRAINING) == "glc"  # the first lead of the new list
