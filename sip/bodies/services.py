@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from sip.accounts.permissions import is_secretariat
 from sip.bodies.models import Body
 from sip.core import audit
 from sip.extensions import db
@@ -149,7 +150,10 @@ def dissolve_body(body: Body, on: date, actor, today: date | None = None) -> Non
 
 def set_reporting_focal_point(body: Body, actor, *, person=None, secretariat: bool = False) -> None:
     """Name who files the quarterly report of a body that is not a group of people: a person, or the secretariat
-    on its behalf (neither: nobody yet). Refused for groups of people, whose own members report."""
+    on its behalf (neither: nobody yet). Refused for groups of people, whose own members report. The actor is the
+    secretariat, or None for the system (set-up, demo)."""
+    if actor is not None and not is_secretariat(actor):
+        raise BodyError(_("Only the secretariat names a reporting focal point."))
     if body.is_group_of_people:
         raise BodyError(_("The members of %(body)s file its report themselves; only the cluster and the country teams "
                           "have a reporting focal point.", body=body.slug))

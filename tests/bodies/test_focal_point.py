@@ -155,3 +155,16 @@ def test_every_route_of_this_module_is_in_its_matrix(app):
         if rule.endpoint == "bodies.focal_point":
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (rule.endpoint, method) in covered, f"{method} {rule.rule} has no access rule"
+
+
+def test_the_service_refuses_anyone_but_the_secretariat_and_changes_nothing(seeded, world):
+    from sip.accounts.models import User
+    from sip.bodies.services import BodyError, set_reporting_focal_point
+
+    with seeded.app_context():
+        lead = db.session.get(User, world["wg_lead"])
+        with pytest.raises(BodyError, match="Only the secretariat"):
+            set_reporting_focal_point(body("glc"), lead, person=lead)  # as the CLI or the API would call it
+        db.session.rollback()
+        assert reporter() == (None, False)
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "body.focal_point")) is None
