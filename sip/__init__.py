@@ -33,12 +33,23 @@ def create_app(config: Config | None = None) -> Flask:
     from sip import cli
 
     delivery.install(app)
+    _trust_proxies(app)
     logs.install_json_logs(app)
     logs.install_redaction(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind SIP_TRUSTED_PROXIES reverse proxies (nginx: 1), read the client's address and scheme from the
+    X-Forwarded-* headers they set, so that sign-in limits count each client, not the proxy."""
+    hops = int(app.config.get("SIP_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_extensions(app: Flask) -> None:
