@@ -8,6 +8,7 @@ Static files are read, hashed and gzipped once per process and kept in memory (t
 import gzip
 import hashlib
 import mimetypes
+import posixpath
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,17 @@ def compress_response(response: Response) -> Response:
     return response
 
 
+def canonical(filename: str) -> bool:
+    """True when a static path is written the one way it normalises to: relative, "/" between non-empty segments,
+    no "." or ".." segment, no backslash or control character (`css/x/../sip.css` and `css//sip.css` are not)."""
+    if not filename or "\\" in filename or any(ord(ch) < 32 or ord(ch) == 127 for ch in filename):
+        return False
+    segments = filename.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return False
+    return posixpath.normpath(filename) == filename
+
+
 @dataclass(frozen=True)
 class StaticFile:
     """A static file's bytes, gzipped bytes (None when not worth it), content type and version."""
@@ -87,9 +99,12 @@ class StaticFiles:
         self.lock = threading.Lock()
 
     def get(self, filename: str) -> StaticFile | None:
-        """The file at this path under the folder, or None when there is none (or the path leaves the folder)."""
+        """The file at this path under the folder, or None when there is none, the path leaves the folder or is not
+        written in its one canonical form (only canonical paths are kept, so aliases cannot fill the memory)."""
         found = self.files.get(filename)
         if found is None:
+            if not canonical(filename):
+                return None
             path = safe_join(self.folder, filename)
             if path is None or not Path(path).is_file():
                 return None

@@ -3,7 +3,7 @@
 Each domain registers its own labels and permission checks from the `init_app` of its package (sip/plan,
 sip/accounts…): core knows none of them.
 """
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import request, url_for
 
@@ -16,8 +16,23 @@ def url_with(**changes) -> str:
     args.update(changes)
     args = {key: value for key, value in args.items() if value not in (None, "")}
     if request.endpoint is None:  # an error page for an unknown address
-        return f"{request.path}?{urlencode(args)}" if args else request.path
+        path = same_site_path(request.path)
+        return f"{path}?{urlencode(args)}" if args else path
     return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def same_site_path(path: str) -> str:
+    """`path` as a link that stays on this site: leading slashes and backslashes collapsed to one "/", the rest
+    percent-encoded (a backslash or "?" in the address is text, not syntax); "/" when it would still leave the site.
+
+    Browsers read `/\\evil.example` as `//evil.example`, another site: the raw path of an unknown address (a 404)
+    must never become a link as it is.
+    """
+    cleaned = "/" + quote(path.lstrip("/\\"), safe="/:@!$&'()*+,;=~")
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or cleaned.startswith(("//", "/\\")):
+        return "/"
+    return cleaned
 
 
 def label_filter(labels: dict, default=None):
