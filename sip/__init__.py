@@ -22,7 +22,9 @@ def create_app(config: Config | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
-    from sip.core import delivery, errors, logs, templating
+    from sip.core import converters, delivery, errors, logs, templating
+
+    converters.install(app)  # <int:…> refuses ids outside 64 bits; before any blueprint adds its rules
 
     app.request_class = errors.CleanRequest  # query-string and form parameters without control characters
     app.config.from_object(config)
