@@ -1,6 +1,7 @@
 """Configuration read from the environment."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,16 @@ def development_secret_key(instance: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _positive_number(name: str, default: int) -> int:
+    """A whole number of at least 1 from the environment variable `name`, or the default when it is unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1 (it is {raw!r}).")
+    return int(raw)
 
 
 def production_secret_key() -> str:
@@ -56,6 +67,11 @@ class Config:
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500_000  # one multipart text field (a 20,000-character text is at most 80 kB in UTF-8)
     MAX_FORM_PARTS = 2_000  # multipart fields: a report has 8 per activity
+    # A signed-in session ends after this long without a request, and this long after signing in whatever happens
+    # (checked on the server from times kept in the signed session cookie: sip/accounts/loader.py).
+    SIP_SESSION_IDLE_MINUTES = 30
+    SIP_SESSION_MAX_HOURS = 12
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SIP_SESSION_MAX_HOURS)
 
     def __init__(self):
         self.SIP_ENV = os.environ.get("SIP_ENV", self.SIP_ENV)
@@ -65,6 +81,9 @@ class Config:
         self.SIP_PUBLIC_PLAN = os.environ.get("SIP_PUBLIC_PLAN", "1") not in ("0", "false", "no")
         self.SIP_LOG_FORMAT = os.environ.get("SIP_LOG_FORMAT") or ("json" if self.SIP_ENV == "production" else "text")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(INSTANCE / "sip.sqlite")
+        self.SIP_SESSION_IDLE_MINUTES = _positive_number("SIP_SESSION_IDLE_MINUTES", self.SIP_SESSION_IDLE_MINUTES)
+        self.SIP_SESSION_MAX_HOURS = _positive_number("SIP_SESSION_MAX_HOURS", self.SIP_SESSION_MAX_HOURS)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SIP_SESSION_MAX_HOURS)
         if self.SIP_ENV == "production":
             self.SECRET_KEY = production_secret_key()
             self.SESSION_COOKIE_SECURE = True

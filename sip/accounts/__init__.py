@@ -11,7 +11,8 @@ ROLE_NAMES = {
 
 
 def init_app(app) -> None:
-    """Mount the account and administration pages and give templates the accounts' labels and checks."""
+    """Check sessions' age, mount the account and administration pages and give templates the accounts' labels and checks."""
+    from sip.accounts import loader
     from sip.accounts.admin_views import bp as admin_bp
     from sip.accounts.models import MEMBERSHIP_ROLES, ORGANISATION_KINDS, ORGANISATION_TYPES
     from sip.accounts.passwords import MIN_LENGTH
@@ -20,6 +21,7 @@ def init_app(app) -> None:
     from sip.accounts.views import bp as accounts_bp
     from sip.core.templating import label_filter
 
+    loader.init_app(app)  # sessions end after their idle and absolute limits
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.add_template_filter(label_filter(MEMBERSHIP_ROLES), "membership_role")

@@ -33,9 +33,13 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when the password matches the hash (False for a missing or broken hash)."""
+    """True when the password matches the hash; False for a missing or broken hash.
+
+    A missing hash (an invited person who has not chosen a password yet) still costs one verification, against a
+    dummy hash, so that the answer takes as long as for a wrong password and timing does not reveal the account.
+    """
     if not password_hash:
-        return False
+        return verify_nobody(password)
     try:
         return hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -49,8 +53,12 @@ def _dummy_hash(profile: str) -> str:
 
 
 def verify_nobody(password: str) -> bool:
-    """Spend the time of a verification when the account does not exist, so timing does not reveal it."""
-    verify_password(_dummy_hash(current_app.config.get("SIP_PASSWORD_PROFILE", "default")), password)
+    """Spend the time of a verification when there is no hash to check (no such account, or no password yet), so
+    that timing does not reveal it; always False."""
+    try:
+        hasher().verify(_dummy_hash(current_app.config.get("SIP_PASSWORD_PROFILE", "default")), password)
+    except (VerificationError, InvalidHashError):
+        pass
     return False
 
 

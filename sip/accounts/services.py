@@ -120,9 +120,27 @@ def set_password(user: User, password: str, *, action: str, actor: User | None =
     db.session.commit()
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change one's password after proving the current one."""
+class Throttled(AccountError):
+    """Too many failed password checks for this account or client address; nothing was checked."""
+
+
+def change_password(user: User, current: str, new: str, ip: str | None = None) -> None:
+    """Change one's password after proving the current one.
+
+    The current-password check goes through the sign-in throttle: a wrong one counts as a failed sign-in of the
+    account (a LoginAttempt, audited as login.failed), and after THROTTLE_FAILURES the check is refused
+    (Throttled) without verifying anything.
+    """
+    if recent_failures(user.email, ip) >= THROTTLE_FAILURES:
+        audit.record("login.throttled", "user_account", user.id, after={"ip": ip, "check": "current_password"},
+                     user_id=user.id)
+        db.session.commit()
+        raise Throttled(_("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.",
+                          minutes=THROTTLE_WINDOW.seconds // 60))
     if not verify_password(user.password_hash, current):
+        db.session.add(LoginAttempt(email=normalise_email(user.email), ip=ip, success=False, user_id=user.id))
+        audit.record("login.failed", "user_account", user.id, after={"check": "current_password"}, user_id=user.id)
+        db.session.commit()
         raise AccountError(_("The current password is not right."))
     set_password(user, new, action="account.password_changed")
 

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from sip.accounts import services, tokens
+from sip.accounts import loader, services, tokens
 from sip.accounts.forms import LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, ResetRequestForm
 from sip.accounts.permissions import can_view_account, role_names
 from sip.core.audit import client_ip
@@ -22,9 +22,10 @@ def _fresh_session() -> None:
 
 
 def _start_session(user) -> None:
-    """Log the user in and adopt their preferred language."""
+    """Log the user in (the session's idle and absolute limits start now) and adopt their preferred language."""
     _fresh_session()
     login_user(user)
+    loader.start_session_clock()
     if user.language:
         session[LANG_SESSION_KEY] = user.language
 
@@ -76,7 +77,11 @@ def account():
         return redirect(url_for("accounts.account"))
     if request.method == "POST" and "password-new" in request.form and password.validate():
         try:
-            services.change_password(user, password.current.data, password.new.data)
+            services.change_password(user, password.current.data, password.new.data, client_ip())
+        except services.Throttled as error:
+            password.current.errors.append(str(error))
+            return render_template("accounts/account.html", profile=profile, password=password,
+                                   roles=role_names(user)), 429
         except services.AccountError as error:
             password.new.errors.append(str(error))
         else:
