@@ -79,6 +79,8 @@ class Config:
         self.SIP_SMTP_URL = os.environ.get("SIP_SMTP_URL") or None
         self.SIP_MAIL_FROM = os.environ.get("SIP_MAIL_FROM", "SIP Tracker <no-reply@localhost>")
         self.SIP_PUBLIC_PLAN = os.environ.get("SIP_PUBLIC_PLAN", "1") not in ("0", "false", "no")
+        # Reverse proxies in front whose X-Forwarded-* headers are believed (0: none; the headers are ignored).
+        self.SIP_TRUSTED_PROXIES = int(os.environ.get("SIP_TRUSTED_PROXIES") or 0)
         self.SIP_LOG_FORMAT = os.environ.get("SIP_LOG_FORMAT") or ("json" if self.SIP_ENV == "production" else "text")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(INSTANCE / "sip.sqlite")
         self.SIP_SESSION_IDLE_MINUTES = _positive_number("SIP_SESSION_IDLE_MINUTES", self.SIP_SESSION_IDLE_MINUTES)
