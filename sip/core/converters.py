@@ -15,7 +15,7 @@ class IdConverter(IntegerConverter):
     """`<int:…>` that matches only non-negative numbers up to 2^63 − 1 (or a smaller `max` given in the rule)."""
 
     # The argument names are werkzeug's (a rule may say `<int(max=10):n>`), hence the shadowed builtins.
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
                  signed: bool = False) -> None:
         largest = LARGEST_ID if max is None else builtins.min(max, LARGEST_ID)
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=largest, signed=False)

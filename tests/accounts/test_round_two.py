@@ -148,7 +148,7 @@ def verifications(monkeypatch):
     calls = []
     original = PasswordHasher.verify
 
-    def counting(self, hash, password):  # noqa: A002 - argon2's own parameter name
+    def counting(self, hash, password):
         calls.append(hash)
         return original(self, hash, password)
 
