@@ -24,7 +24,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     from sip.core import converters, delivery, errors, logs, templating
 
-    converters.install(app)  # <int:…> refuses ids outside 64 bits; before any blueprint adds its rules
+    converters.install(app)  # <int:…> refuses numbers no id can be; before any blueprint adds its rules
 
     app.request_class = errors.CleanRequest  # query-string and form parameters without control characters
     app.config.from_object(config)
