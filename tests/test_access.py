@@ -112,7 +112,8 @@ def every_entry() -> list[tuple]:
     from tests.bodies.test_focal_point import MATRIX as FOCAL_POINT
     from tests.governance.test_routes_access import MATRIX as GOVERNANCE
 
-    return MATRIX + GOVERNANCE + FOCAL_POINT
+    entries = MATRIX + GOVERNANCE + FOCAL_POINT
+    return entries
 
 
 def test_every_route_of_the_app_is_in_the_matrix(app):
