@@ -20,8 +20,14 @@ translations: install
 setup: translations
 	$(FLASK) sip setup --demo
 
+# The background worker (mail, reminders, digests) runs beside the web server and stops with it (Ctrl-C): asked to
+# finish what it holds (SIGINT), then told to stop (SIGTERM) after five seconds.
 run: setup
 	$(FLASK) sip formats
+	@$(FLASK) sip worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $$worker 2>/dev/null || break; \
+	      sleep 0.5; done; kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Both passes run in parallel, one pytest-xdist worker per core (TEST_WORKERS=0 runs in one process); each test file

@@ -10,7 +10,7 @@ from sip.extensions import babel, csrf, db, login_manager, migrate
 
 # The domains, each a package whose init_app mounts its pages and registers its template filters and globals; in
 # the order their pages are mounted.
-DOMAINS = ("plan", "bodies", "reporting", "dashboards", "exports", "governance", "accounts")
+DOMAINS = ("plan", "bodies", "reporting", "dashboards", "exports", "governance", "accounts", "inbox")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -30,8 +30,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     _init_extensions(app)
-    _init_domains(app)
+    # before the domains' hooks: the session check loads the user, and on SQLite a POST's transaction must already
+    # begin with BEGIN IMMEDIATE when it does (else a later write fails at once with "database is locked")
     _register_request_hooks(app)
+    _init_domains(app)
     from sip import cli
 
     delivery.install(app)

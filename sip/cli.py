@@ -60,6 +60,8 @@ def _create_demo_accounts() -> None:
     from datetime import date
 
     from seed.demo import create_demo_accounts
+    from seed.demo_home import create_demo_home
+    from seed.demo_inbox import create_demo_inbox
     from seed.demo_reports import create_demo_reports
 
     with intending_to_write():
@@ -76,6 +78,9 @@ def _create_demo_accounts() -> None:
         click.echo(f"Demo reports: {result.reports} reports for {result.periods[0]} … {result.periods[-1]}.")
     else:
         click.echo("Demo reports exist already; nothing changed.")
+    with intending_to_write():  # what each role's home page needs to show real work
+        create_demo_home(today=date.today())
+        create_demo_inbox(today=date.today())  # the notifications of the demo's history, dated and read
 
 
 @sip_cli.command("create-user")
@@ -98,11 +103,12 @@ def create_user_command(email, name, admin, body_slug, membership, language, pas
             user = services.create_user(person, password=password)
             if password is None:
                 services.send_invitation(user)
+                db.session.commit()  # the invitation waits in the outbox for the worker
     except services.AccountError as error:
         db.session.rollback()
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    click.echo(f"Created {user.email}" + (" (invitation sent)." if password is None else "."))
+    click.echo(f"Created {user.email}" + (" (invitation queued: the worker sends it)." if password is None else "."))
 
 
 @sip_cli.command("check-plan")
@@ -165,11 +171,13 @@ def import_text_command(path: str, dry_run: bool):
 
 def register(app: Flask) -> None:
     """Add the `sip` command group (with each domain's commands) to the app's CLI."""
+    from sip.core.commands import WORKER_COMMANDS as worker_commands
     from sip.core.maintenance_cli import COMMANDS as maintenance_commands
     from sip.exports.cli import COMMANDS as export_commands
     from sip.governance.cli import COMMANDS as governance_commands
     from sip.reporting.cli import COMMANDS as reporting_commands
 
-    for command in (*reporting_commands, *governance_commands, *export_commands, *maintenance_commands):
+    for command in (*reporting_commands, *governance_commands, *export_commands, *maintenance_commands,
+                    *worker_commands):
         sip_cli.add_command(command)
     app.cli.add_command(sip_cli)

@@ -38,6 +38,25 @@ def _positive_number(name: str, default: int) -> int:
     return int(raw)
 
 
+MFA_ROLES = ("secretariat", "admin")
+
+
+def mfa_required_roles(raw: str | None) -> tuple[str, ...]:
+    """The roles that must use two-step sign-in, from SIP_MFA_REQUIRED_ROLES: a comma-separated list of
+    "secretariat" and "admin" (both when unset), or "none" to make it optional for everyone (tests, never
+    production)."""
+    raw = (raw or "").strip().lower()
+    if not raw:
+        return MFA_ROLES
+    if raw == "none":
+        return ()
+    roles = tuple(role.strip() for role in raw.split(",") if role.strip())
+    unknown = [role for role in roles if role not in MFA_ROLES]
+    if unknown:
+        raise ConfigError(f"SIP_MFA_REQUIRED_ROLES lists {', '.join(unknown)}: use secretariat, admin or none.")
+    return roles
+
+
 def production_secret_key() -> str:
     """Return SECRET_KEY from the environment, refusing a missing or weak one."""
     key = os.environ.get("SECRET_KEY", "")
@@ -72,6 +91,30 @@ class Config:
     SIP_SESSION_IDLE_MINUTES = 30
     SIP_SESSION_MAX_HOURS = 12
     PERMANENT_SESSION_LIFETIME = timedelta(hours=SIP_SESSION_MAX_HOURS)
+    # The outbox and its worker (README: "Background worker and mail"). Back-off: 1 min, 2, 4 … capped at 1 hour;
+    # failed for good after 8 attempts; a row left 'sending' by a worker that died is queued again after the lease.
+    SIP_OUTBOX_MAX_ATTEMPTS = 8
+    SIP_OUTBOX_RETRY_SECONDS = 60
+    SIP_OUTBOX_RETRY_MAX_SECONDS = 3600
+    SIP_OUTBOX_LEASE_SECONDS = 600
+    SIP_WORKER_THREADS = 2
+    SIP_WORKER_SWEEP_SECONDS = 60  # how often the worker sends whatever is due (must divide 60)
+    SIP_REMINDERS_CRON = "0 7 * * *"  # the daily reminders in the worker, UTC; "off" leaves them to cron
+    SIP_DIGEST_CRON = "0 7 * * *"  # the daily notification digests in the worker, UTC (morning in Rome and Africa)
+    # Throttling of password checks, MFA codes, reset requests and invitation resends (sip/accounts/limiter.py);
+    # each SIP_THROTTLE_* attribute can be set from the environment variable of the same name.
+    SIP_THROTTLE_WINDOW_MINUTES = 15  # failures older than this are forgotten
+    SIP_THROTTLE_FREE_FAILURES = 5  # per account and client address, before any wait
+    SIP_THROTTLE_FIRST_DELAY_SECONDS = 30  # the first wait, doubled at each further failure ...
+    SIP_THROTTLE_MAX_DELAY_SECONDS = 900  # ... up to this
+    SIP_THROTTLE_ADDRESS_FAILURES = 100  # per client address across all accounts (a shared office, the GLM Wi-Fi)
+    SIP_THROTTLE_ACCOUNT_FAILURES = 50  # per account across all addresses; beyond it each try waits FIRST_DELAY
+    SIP_THROTTLE_RESETS_PER_ACCOUNT = 3  # password reset requests per target address per hour
+    SIP_THROTTLE_RESETS_PER_ADDRESS = 20  # password reset requests per client address per hour
+    SIP_THROTTLE_INVITATIONS_PER_DAY = 5  # invitation resends per invited person per day
+    # Two-step sign-in is required of these roles (sip/accounts/mfa.py); SIP_MFA_REQUIRED_ROLES=none in the
+    # environment makes it optional for everyone, which production refuses.
+    SIP_MFA_REQUIRED_ROLES = MFA_ROLES
 
     def __init__(self):
         self.SIP_ENV = os.environ.get("SIP_ENV", self.SIP_ENV)
@@ -83,10 +126,22 @@ class Config:
         self.SIP_TRUSTED_PROXIES = int(os.environ.get("SIP_TRUSTED_PROXIES") or 0)
         self.SIP_LOG_FORMAT = os.environ.get("SIP_LOG_FORMAT") or ("json" if self.SIP_ENV == "production" else "text")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(INSTANCE / "sip.sqlite")
+        self.SIP_QUEUE_URL = os.environ.get("SIP_QUEUE_URL") or _sqlite_url(INSTANCE / "queue.sqlite")
+        for name in ("SIP_OUTBOX_MAX_ATTEMPTS", "SIP_OUTBOX_RETRY_SECONDS", "SIP_OUTBOX_RETRY_MAX_SECONDS",
+                     "SIP_OUTBOX_LEASE_SECONDS", "SIP_WORKER_THREADS", "SIP_WORKER_SWEEP_SECONDS"):
+            setattr(self, name, _positive_number(name, getattr(self, name)))
+        self.SIP_REMINDERS_CRON = os.environ.get("SIP_REMINDERS_CRON", self.SIP_REMINDERS_CRON)
+        self.SIP_DIGEST_CRON = os.environ.get("SIP_DIGEST_CRON", self.SIP_DIGEST_CRON)
         self.SIP_SESSION_IDLE_MINUTES = _positive_number("SIP_SESSION_IDLE_MINUTES", self.SIP_SESSION_IDLE_MINUTES)
         self.SIP_SESSION_MAX_HOURS = _positive_number("SIP_SESSION_MAX_HOURS", self.SIP_SESSION_MAX_HOURS)
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=self.SIP_SESSION_MAX_HOURS)
+        for name in [key for key in dir(Config) if key.startswith("SIP_THROTTLE_")]:
+            setattr(self, name, _positive_number(name, getattr(Config, name)))
+        self.SIP_MFA_REQUIRED_ROLES = mfa_required_roles(os.environ.get("SIP_MFA_REQUIRED_ROLES"))
         if self.SIP_ENV == "production":
+            if set(self.SIP_MFA_REQUIRED_ROLES) != set(MFA_ROLES):
+                raise ConfigError("SIP_ENV=production requires two-step sign-in of the secretariat and the "
+                                  "administrators: unset SIP_MFA_REQUIRED_ROLES.")
             self.SECRET_KEY = production_secret_key()
             self.SESSION_COOKIE_SECURE = True
             self.PREFERRED_URL_SCHEME = "https"
@@ -104,12 +159,16 @@ class TestConfig(Config):
     SIP_ENV = "test"
     WTF_CSRF_ENABLED = False  # tests of CSRF itself turn it back on
     SIP_PASSWORD_PROFILE = "test"  # noqa: S105
+    # Signing in as the secretariat needs no second step here, so that tests of everything else sign in with a
+    # password; the tests of two-step sign-in (tests/accounts/test_mfa.py) turn the requirement on.
+    SIP_MFA_REQUIRED_ROLES = ()
     SERVER_NAME = None
 
     SIP_BASE_URL = "http://sip.test"
     SIP_SMTP_URL = None
     SIP_MAIL_FROM = "SIP Tracker <no-reply@sip.test>"
     SIP_PUBLIC_PLAN = True
+    SIP_QUEUE_URL = "off"  # nothing is enqueued after a commit: tests call sip.core.outbox.deliver_due() themselves
 
     def __init__(self, database_url: str):
         self.SQLALCHEMY_DATABASE_URI = database_url

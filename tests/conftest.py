@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from seed import load_json
 from sip import create_app
+from sip.core import database
 from sip.config import TestConfig
 from sip.extensions import db
 from tests.smtp import smtp_server  # noqa: F401
@@ -210,6 +211,9 @@ def app(database_url):
     nothing cached on `g` leaks from one request to the next. Tests that touch the database directly use
     the `app_ctx` fixture or `with app.app_context():`.
     """
+    # A test-client POST of an earlier test leaves its write intent on this thread (a server thread sets it at each
+    # request); a test starts without it, as a new request would.
+    database.write_intent.set(False)
     if SERVER_URL:
         application = create_app(TestConfig(database_url))
         with application.app_context():

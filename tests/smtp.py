@@ -17,6 +17,37 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def delivered(app, smtp_server=None, now=None):
+    """Do what the worker does (sip.core.outbox.deliver_due) and return the server's messages (or the Delivery).
+
+    Mail is only queued by the app; tests that expect it at the loopback server call this first.
+    """
+    from sip.core.outbox import deliver_due
+
+    with app.app_context():
+        result = deliver_due(now)
+    return smtp_server.messages if smtp_server is not None else result
+
+
+def capture_queued(monkeypatch) -> list:
+    """Record every e-mail queued in the outbox, as (to, subject, body), while still queueing it."""
+    from sip.core import outbox
+
+    queued, enqueue = [], outbox.enqueue
+
+    def spy(to, subject, body, **options):
+        queued.append((to, subject, body))
+        return enqueue(to, subject, body, **options)
+
+    monkeypatch.setattr(outbox, "enqueue", spy)
+    return queued
+
+
+def message_ids(messages) -> list[str]:
+    """The Message-ID of each received e-mail, in order."""
+    return [message["Message-ID"] for message in messages]
+
+
 def text_of(message) -> str:
     """The decoded body of a received e-mail, with the wire's CRLF line ends turned back into newlines."""
     return message.get_content().replace("\r\n", "\n")
@@ -29,6 +60,16 @@ class ReceivedMail:
     port: int
     messages: list = field(default_factory=list)
     envelopes: list = field(default_factory=list)
+    controller: object = None
+
+    def stop(self) -> None:
+        """Stop listening (connections are refused) until start(); what was received is kept."""
+        self.controller.stop()
+
+    def start(self) -> None:
+        """Listen again on the same port (a stopped controller cannot start again: a new one)."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
 
     async def handle_DATA(self, server, session, envelope):
         """aiosmtpd's hook: keep the message and accept it."""
@@ -59,8 +100,10 @@ def smtp_server(app):
             if attempt == 4:
                 raise
     app.config["SIP_SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+    received.controller = controller
     try:
         yield received
     finally:
-        controller.stop()
+        with contextlib.suppress(Exception):  # a test may have stopped it already
+            received.controller.stop()
         server_log.setLevel(level)

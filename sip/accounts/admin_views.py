@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from sip.accounts import queries, services
+from sip.accounts import mfa, queries, services
 from sip.accounts.forms import (
     ActiveForm,
     BodyMemberForm,
@@ -12,8 +12,9 @@ from sip.accounts.forms import (
     MembershipForm,
     OrganisationForm,
     PeopleFilterForm,
+    ResetMfaForm,
 )
-from sip.accounts.permissions import can_administer, can_manage_members
+from sip.accounts.permissions import can_administer, can_manage_members, can_reset_mfa
 from sip.bodies import queries as body_queries
 from sip.core.forms import choices
 from sip.core.i18n import current_language, pick
@@ -95,13 +96,9 @@ def invite():
             user = services.invite_user(person, actor)
         except services.AccountError as error:
             form.form_errors.append(str(error))
-        except OSError:  # the person is saved; only the e-mail failed (smtplib errors are OSErrors)
-            flash(_("%(email)s is registered, but the invitation e-mail could not be sent. Send it again from "
-                    "this page later.", email=form.email.data), "error")
-            user = services.find_user(form.email.data)
-            return redirect(url_for("admin.person", user_id=user.id) if user else url_for("admin.people"))
-        else:
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        else:  # the e-mail waits in the outbox: a mail server that is down delays it, nothing more
+            flash(_("%(email)s is registered. The invitation e-mail is on its way (it waits in the outbox until "
+                    "the mail server takes it).", email=user.email), "success")
             return redirect(url_for("admin.person", user_id=user.id))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/invite.html", form=form), status
@@ -185,12 +182,31 @@ def resend_invitation(user_id: int):
         abort(400)
     try:
         services.resend_invitation(found, actor)
+    except services.Throttled as error:
+        return _person_page(found, 429, error=str(error), error_at="invitation")
     except services.AccountError as error:
         return _person_page(found, 400, error=str(error), error_at="invitation")
-    except OSError:
-        message = _("The invitation e-mail could not be sent. Try again later.")
-        return _person_page(found, 503, error=message, error_at="invitation")
-    flash(_("Invitation sent to %(email)s.", email=found.email), "success")
+    flash(_("A new invitation e-mail to %(email)s is on its way (it waits in the outbox until the mail server "
+            "takes it).", email=found.email), "success")
+    return redirect(url_for("admin.person", user_id=found.id))
+
+
+@bp.post("/people/<int:user_id>/two-step/reset")
+def reset_mfa(user_id: int):
+    """A person lost their authenticator app: forget it, so that they sign in (and enrol again) without it."""
+    found = queries.find_person(user_id) or abort(404)
+    actor = _actor()
+    if not can_reset_mfa(actor, found):
+        abort(403)
+    form = ResetMfaForm()
+    if not form.validate_on_submit():
+        return _person_page(found, 400, error=_("Tick the box to confirm the reset."), error_at="mfa")
+    try:
+        mfa.reset_by_secretariat(found, actor)
+    except mfa.MfaError as error:
+        return _person_page(found, 400, error=str(error), error_at="mfa")
+    flash(_("The two-step sign-in of %(name)s is reset and they are signed out everywhere.", name=found.name),
+          "success")
     return redirect(url_for("admin.person", user_id=found.id))
 
 

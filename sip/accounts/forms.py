@@ -130,3 +130,20 @@ class OrganisationForm(FlaskForm):
     type = SelectField(_l("Type"), choices=choices([("", _l("Not given"))] + list(ORGANISATION_TYPES.items())),
                        validators=[Optional()])
     country = StringField(_l("Country"), validators=[Optional(), Length(max=80)])
+
+
+# --- two-step sign-in ---------------------------------------------------------------------------
+
+
+class CodeForm(FlaskForm):
+    """A 6-digit code from the authenticator app, or (where accepted) a recovery code."""
+
+    code = StringField(_l("Code"), filters=[strip], validators=[
+        DataRequired(message=_l("Enter the code.")), Length(max=40)])
+
+
+class ResetMfaForm(FlaskForm):
+    """The secretariat confirms resetting someone's two-step sign-in (a ticked box, so no stray click does it)."""
+
+    confirm = BooleanField(_l("Yes, reset it: they lost their authenticator app"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])

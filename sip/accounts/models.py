@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sip.core.models import utcnow
@@ -62,6 +62,11 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-step sign-in (sip/accounts/mfa.py): the TOTP secret (base32) is shown once, at enrolment, and never
+    # again, logged or exported; the last time step accepted refuses a code replayed within its window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     organisation = relationship("Organisation", back_populates="users")
     memberships = relationship("Membership", back_populates="user", order_by="Membership.id")
@@ -78,6 +83,11 @@ class User(UserMixin, db.Model):
     def current_memberships(self, on: date | None = None) -> list["Membership"]:
         """Memberships in force on a day (today by default)."""
         return [m for m in self.memberships if m.in_force(on)]
+
+    @property
+    def has_mfa(self) -> bool:
+        """True once the person has confirmed an authenticator app (two-step sign-in is on)."""
+        return bool(self.totp_secret and self.mfa_enabled_at)
 
 
 class Membership(db.Model):
@@ -103,13 +113,32 @@ class Membership(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """A failed or successful login, counted per account and per client address for throttling."""
+    """One throttled attempt (a password or code check, a reset request, an invitation resend), counted per account
+    and per client address by sip/accounts/limiter.py; shared by every process through the database."""
 
     __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_kind_email_at", "kind", "email", "at"),
+        Index("ix_login_attempt_kind_ip_at", "kind", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    # sign_in | current_password | mfa | reset | invitation (limiter.KINDS)
+    kind: Mapped[str] = mapped_column(String(20), default="sign_in", server_default="sign_in")
+    email: Mapped[str] = mapped_column(String(254), index=True)  # the account key: a normalised e-mail address
     ip: Mapped[str | None] = mapped_column(String(45), index=True)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces the authenticator app once; only its keyed hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

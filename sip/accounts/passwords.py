@@ -46,6 +46,20 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str | None) -> bool:
+    """True when a hash was made with weaker settings than today's; sign-in then stores a fresh one.
+
+    Call it, like verify_password and hash_password, with no database transaction open: the new hash costs a
+    full argon2 run (services.authenticate computes it before its short write transaction).
+    """
+    if not password_hash:
+        return False
+    try:
+        return hasher().check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return False
+
+
 @lru_cache(maxsize=4)
 def _dummy_hash(profile: str) -> str:
     """A hash of nothing in particular, made once per hasher profile."""

@@ -72,3 +72,18 @@ def can_view_contact(viewer, person) -> bool:
     if is_secretariat(viewer) or viewer.id == person.id:
         return True
     return bool(bodies_of(viewer) & {m.body.slug for m in person.current_memberships()})
+
+
+def can_view_audit_trail(user) -> bool:
+    """May read the audit trail (who did what, before and after) and download it: the secretariat."""
+    return is_secretariat(user)
+
+
+def can_manage_own_mfa(user) -> bool:
+    """May turn their own two-step sign-in on, see it, and renew their recovery codes: anyone signed in."""
+    return is_signed_in(user)
+
+
+def can_reset_mfa(actor, person) -> bool:
+    """May reset someone's lost two-step sign-in: the secretariat, for someone else (never for oneself)."""
+    return is_secretariat(actor) and person is not None and actor.id != person.id

@@ -1,33 +1,30 @@
 """Writes to accounts: logins, passwords, invitations, memberships; each write is audited."""
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
-from sip.accounts import tokens
+from sip.accounts import limiter, tokens
 from sip.accounts.models import (
     ORGANISATION_KINDS,
     ORGANISATION_TYPES,
-    LoginAttempt,
     Membership,
     Organisation,
     User,
     new_session_token,
 )
-from sip.accounts.passwords import hash_password, password_problem, verify_nobody, verify_password
+from sip.accounts.passwords import hash_password, needs_rehash, password_problem, verify_nobody, verify_password
 from sip.bodies.models import Body
 from sip.core import audit
-from sip.core.mail import send_mail
+from sip.core.database import write_intent
+from sip.core import outbox
 from sip.core.urls import absolute_url
 from sip.core.models import utcnow
 from sip.extensions import db
-
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-
 
 class AccountError(ValueError):
     """A refused account change; the message is for the user."""
@@ -46,39 +43,67 @@ def find_user(email: str) -> User | None:
 # --- logging in and out -------------------------------------------------------------------------
 
 
-def recent_failures(email: str, ip: str | None) -> int:
-    """Failed logins in the throttling window for this account or this client address."""
-    since = utcnow() - THROTTLE_WINDOW
-    who = or_(LoginAttempt.email == normalise_email(email), LoginAttempt.ip == ip) if ip else (
-        LoginAttempt.email == normalise_email(email)
-    )
-    query = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.success.is_(False), LoginAttempt.at >= since, who)
-    return db.session.scalar(query)
+@contextmanager
+def _outside_write_transaction():
+    """End any open transaction, and let the reads inside the block begin a plain (not IMMEDIATE) one.
+
+    Argon2 takes a quarter of a second on purpose; SQLite must not hold its write lock (nor PostgreSQL an open
+    transaction) meanwhile, or saves queue behind sign-ins (finding 7). The block ends its own read transaction.
+    """
+    db.session.commit()
+    token = write_intent.set(False)
+    try:
+        yield
+        db.session.commit()
+    finally:
+        write_intent.reset(token)
+
+
+def wait_text(seconds: int) -> str:
+    """How long to wait, in the reader's language ("30 seconds", "15 minutes")."""
+    return format_timedelta(timedelta(seconds=seconds), granularity="second", threshold=1.5)
+
+
+def throttled_message(seconds: int) -> str:
+    """What a person whose password checks are throttled reads."""
+    return _("Too many failed attempts. Wait %(wait)s, or reset your password.", wait=wait_text(seconds))
 
 
 @dataclass
 class LoginResult:
-    """The outcome of a login: a user, or why not ("throttled" or "invalid")."""
+    """The outcome of a login: a user, or why not ("throttled", with the seconds to wait, or "invalid")."""
 
     user: User | None = None
     refusal: str | None = None
+    retry_after: int = 0
 
 
 def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
-    """Check a login, count it, audit it, and commit; throttled after repeated failures."""
+    """Check a login, count it, audit it, and commit; the pair of account and address waits after failures.
+
+    The password is verified with no transaction open; the writes come after, in a short transaction.
+    """
     email = normalise_email(email)
-    if recent_failures(email, ip) >= THROTTLE_FAILURES:
-        audit.record("login.throttled", "user_account", after={"ip": ip})
+    with _outside_write_transaction():
+        decision = limiter.check("sign_in", email, ip)
+        user = find_user(email) if decision.allowed else None
+        user_id, known_hash, active = (user.id, user.password_hash, user.active) if user else (None, None, False)
+    if not decision.allowed:
+        audit.record("login.throttled", "user_account", after={"ip": ip, "wait": decision.retry_after_seconds,
+                                                                "limit": decision.reason})
         db.session.commit()
-        return LoginResult(refusal="throttled")
-    user = find_user(email)
-    ok = verify_password(user.password_hash, password) if user else verify_nobody(password)
-    ok = ok and user.active
-    db.session.add(LoginAttempt(email=email, ip=ip, success=ok, user_id=user.id if user else None))
+        return LoginResult(refusal="throttled", retry_after=decision.retry_after_seconds)
+    ok = (verify_password(known_hash, password) if user_id else verify_nobody(password)) and active
+    rehashed = hash_password(password) if ok and needs_rehash(known_hash) else None
     if not ok:
-        audit.record("login.failed", "user_account", user.id if user else None, user_id=user.id if user else None)
+        limiter.record_failure("sign_in", email, ip, user_id)
+        audit.record("login.failed", "user_account", user_id, user_id=user_id)
         db.session.commit()
         return LoginResult(refusal="invalid")
+    user = db.session.get(User, user_id)
+    if rehashed and user.password_hash == known_hash:  # unless the password changed meanwhile
+        user.password_hash = rehashed
+    limiter.record_success("sign_in", email, ip, user_id)
     user.last_login_at = utcnow()
     audit.record("login.succeeded", "user_account", user.id, user_id=user.id)
     db.session.commit()
@@ -111,38 +136,65 @@ def check_new_password(user: User, password: str) -> None:
         raise AccountError(problem)
 
 
-def set_password(user: User, password: str, *, action: str, actor: User | None = None) -> None:
-    """Set a new password and end every earlier session of the user."""
-    check_new_password(user, password)
-    user.password_hash = hash_password(password)
+def _store_password(user: User, password_hash: str, before: tuple, *, action: str, actor: User | None,
+                    ip: str | None = None) -> None:
+    """Write a hash computed outside the transaction, ending every earlier session; refuses when the password or the
+    sessions changed since they were read (a second use of the same link, or a change in another tab)."""
+    user = db.session.get(User, user.id, with_for_update=True, populate_existing=True)
+    if (user.password_hash, user.session_token) != before:
+        db.session.rollback()
+        raise AccountError(_("Your password was changed meanwhile by another request; nothing was saved."))
+    user.password_hash = password_hash
     user.session_token = new_session_token()
+    if action == "account.password_reset":
+        limiter.clear_account(normalise_email(user.email))  # the reset link proved the mailbox: forgive failures
+    elif action == "account.password_changed":
+        limiter.record_success("current_password", normalise_email(user.email), ip, user.id)
     audit.record(action, "user_account", user.id, user_id=(actor or user).id)
     db.session.commit()
 
 
+def set_password(user: User, password: str, *, action: str, actor: User | None = None) -> None:
+    """Set a new password and end every earlier session of the user (the hash is computed with no transaction open)."""
+    with _outside_write_transaction():
+        check_new_password(user, password)
+        before = (user.password_hash, user.session_token)
+    _store_password(user, hash_password(password), before, action=action, actor=actor)
+
+
 class Throttled(AccountError):
-    """Too many failed password checks for this account or client address; nothing was checked."""
+    """Too many attempts for this account or client address; nothing was checked or sent."""
+
+    def __init__(self, message: str, retry_after: int = 0):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def change_password(user: User, current: str, new: str, ip: str | None = None) -> None:
     """Change one's password after proving the current one.
 
-    The current-password check goes through the sign-in throttle: a wrong one counts as a failed sign-in of the
-    account (a LoginAttempt, audited as login.failed), and after THROTTLE_FAILURES the check is refused
-    (Throttled) without verifying anything.
+    The current-password check goes through the limiter with the sign-in's counts: a wrong one is a failed check of
+    the account from this address (audited as login.failed), and a throttled check is refused (Throttled) without
+    verifying anything. Argon2 runs with no transaction open.
     """
-    if recent_failures(user.email, ip) >= THROTTLE_FAILURES:
-        audit.record("login.throttled", "user_account", user.id, after={"ip": ip, "check": "current_password"},
-                     user_id=user.id)
+    with _outside_write_transaction():
+        email = normalise_email(user.email)
+        decision = limiter.check("current_password", email, ip)
+        before = (user.password_hash, user.session_token)
+        problem = password_problem(new, email=user.email, name=user.name)
+    if not decision.allowed:
+        audit.record("login.throttled", "user_account", user.id, user_id=user.id,
+                     after={"ip": ip, "check": "current_password", "wait": decision.retry_after_seconds})
         db.session.commit()
-        raise Throttled(_("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.",
-                          minutes=THROTTLE_WINDOW.seconds // 60))
-    if not verify_password(user.password_hash, current):
-        db.session.add(LoginAttempt(email=normalise_email(user.email), ip=ip, success=False, user_id=user.id))
+        raise Throttled(throttled_message(decision.retry_after_seconds), decision.retry_after_seconds)
+    if not verify_password(before[0], current):
+        limiter.record_failure("current_password", email, ip, user.id)
         audit.record("login.failed", "user_account", user.id, after={"check": "current_password"}, user_id=user.id)
         db.session.commit()
         raise AccountError(_("The current password is not right."))
-    set_password(user, new, action="account.password_changed")
+    if problem:
+        raise AccountError(problem)
+    _store_password(user, hash_password(new), before, action="account.password_changed", actor=user, ip=ip)
 
 
 # --- invitations and password resets ------------------------------------------------------------
@@ -153,17 +205,17 @@ def _link(endpoint: str, token: str) -> str:
     return absolute_url(endpoint, token=token)
 
 
-def _send_in_language(user: User, subject, body) -> None:
-    """Send an e-mail written in the user's language."""
+def _send_in_language(user: User, kind: str, subject, body) -> None:
+    """Queue an e-mail written in the user's language in the outbox (the caller commits; the worker sends it)."""
     with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        send_mail(user.email, subject(), body())
+        outbox.enqueue(user.email, subject(), body(), kind=kind)
 
 
 def send_invitation(user: User) -> None:
     """E-mail a person a single-use link to set their password."""
     link = _link("accounts.accept_invitation", tokens.make_token(user, "invite"))
     _send_in_language(
-        user,
+        user, "invitation",
         lambda: _("You are invited to SIP Tracker"),
         lambda: _(
             "Hello %(name)s,\n\nYou have been invited to SIP Tracker, where the Logistics Cluster follows its "
@@ -173,16 +225,30 @@ def send_invitation(user: User) -> None:
     )
 
 
-def request_password_reset(email: str) -> None:
-    """E-mail a reset link if the address belongs to an active account (the page says the same either way)."""
+def request_password_reset(email: str, ip: str | None = None) -> None:
+    """Queue a reset link if the address belongs to an active account and the quotas allow it.
+
+    The page says the same whatever happens, and the work is alike: every request is counted and audited; only an
+    allowed request for an active account gets a token and a queued e-mail (sent by the worker, not here).
+    """
+    email = normalise_email(email)
+    decision = limiter.check("reset", email, ip)
     user = find_user(email)
+    user_id = user.id if user else None
+    if not decision.allowed:
+        limiter.record_failure("reset", email, ip, user_id)  # kept for the record; refused requests use no quota
+        audit.record("account.reset_throttled", "user_account", user_id, user_id=user_id,
+                     after={"limit": decision.reason})
+        db.session.commit()
+        return
+    limiter.record_attempt("reset", email, ip, user_id)
+    audit.record("account.reset_requested", "user_account", user_id, user_id=user_id)
     if user is None or not user.active:
+        db.session.commit()
         return
     link = _link("accounts.reset_password", tokens.make_token(user, "reset"))
-    audit.record("account.reset_requested", "user_account", user.id, user_id=user.id)
-    db.session.commit()
     _send_in_language(
-        user,
+        user, "password_reset",
         lambda: _("Reset your SIP Tracker password"),
         lambda: _(
             "Hello %(name)s,\n\nSomeone (probably you) asked to reset your SIP Tracker password. Choose a new one "
@@ -190,6 +256,7 @@ def request_password_reset(email: str) -> None:
             name=user.name, link=link, hours=tokens.MAX_AGE["reset"] // 3600,
         ),
     )
+    db.session.commit()  # after queueing, so that the queued e-mail and the audit entry are one transaction
 
 
 # --- administration -----------------------------------------------------------------------------
@@ -238,6 +305,7 @@ def invite_user(person: NewPerson, actor: User) -> User:
     """Create a person and e-mail them an invitation."""
     user = create_user(person, actor=actor)
     send_invitation(user)
+    db.session.commit()  # the invitation waits in the outbox for the worker
     return user
 
 
@@ -319,6 +387,17 @@ def resend_invitation(user: User, actor: User) -> None:
         raise AccountError(_("This person has already chosen a password; they can reset it from the sign-in page."))
     if not user.active:
         raise AccountError(_("This person is deactivated; reactivate them before inviting them again."))
+    email = normalise_email(user.email)
+    decision = limiter.check("invitation", email, None)
+    if not decision.allowed:
+        limiter.record_failure("invitation", email, None, user.id)
+        audit.record("user.invitation_refused", "user_account", user.id, user_id=actor.id,
+                     after={"wait": decision.retry_after_seconds})
+        db.session.commit()
+        raise Throttled(_("This person has been sent %(count)d invitations in the last day, the most allowed. "
+                          "Try again in %(wait)s.", count=current_app.config["SIP_THROTTLE_INVITATIONS_PER_DAY"],
+                          wait=wait_text(decision.retry_after_seconds)), decision.retry_after_seconds)
     send_invitation(user)  # first, so that a mail server failure leaves no audit entry claiming it was sent
+    limiter.record_attempt("invitation", email, None, user.id)
     audit.record("user.invitation_resent", "user_account", user.id, user_id=actor.id)
     db.session.commit()

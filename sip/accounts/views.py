@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from sip.accounts import loader, services, tokens
+from sip.accounts import loader, mfa_views, services, tokens
 from sip.accounts.forms import LoginForm, NewPasswordForm, PasswordChangeForm, ProfileForm, ResetRequestForm
 from sip.accounts.permissions import can_view_account, role_names
 from sip.core.audit import client_ip
@@ -39,12 +39,16 @@ def login():
     if form.validate_on_submit():
         result = services.authenticate(form.email.data, form.password.data, client_ip())
         if result.user:
+            second = mfa_views.second_step(result.user, form.next.data)  # a code, or setting up the app, first
+            if second is not None:
+                return second
             _start_session(result.user)
             flash(_("Welcome, %(name)s.", name=result.user.name), "success")
             return redirect(safe_next(form.next.data, url_for("core.home")))
         if result.refusal == "throttled":
-            message = _("Too many failed attempts. Wait %(minutes)d minutes, or reset your password.", minutes=services.THROTTLE_WINDOW.seconds // 60)
-            return render_template("accounts/login.html", form=form, error=message), 429
+            message = services.throttled_message(result.retry_after)
+            return render_template("accounts/login.html", form=form, error=message), 429, {
+                "Retry-After": str(result.retry_after)}
         return render_template("accounts/login.html", form=form, error=_("Wrong e-mail address or password.")), 401
     return render_template("accounts/login.html", form=form), (400 if form.errors else 200)
 
@@ -81,7 +85,7 @@ def account():
         except services.Throttled as error:
             password.current.errors.append(str(error))
             return render_template("accounts/account.html", profile=profile, password=password,
-                                   roles=role_names(user)), 429
+                                   roles=role_names(user)), 429, {"Retry-After": str(error.retry_after)}
         except services.AccountError as error:
             password.new.errors.append(str(error))
         else:
@@ -107,6 +111,10 @@ def _new_password_page(purpose: str, token: str, title: str, action: str):
         except services.AccountError as error:
             form.password.errors.append(str(error))
         else:
+            second = mfa_views.second_step(user, None)  # a link never skips two-step sign-in
+            if second is not None:
+                flash(_("Your password is set. One more step to sign in."), "success")
+                return second
             _start_session(user)
             flash(_("Your password is set. Welcome, %(name)s.", name=user.name), "success")
             return redirect(url_for("core.home"))
@@ -125,7 +133,7 @@ def request_reset():
     """Ask for a password reset link by e-mail."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, client_ip())  # the same answer, throttled or not
         flash(_("If this address belongs to an account, a link to reset its password is on its way."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_request.html", form=form), (400 if form.errors else 200)

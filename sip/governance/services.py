@@ -18,7 +18,7 @@ from sip.core import audit
 from sip.core.i18n import current_language, pick
 from sip.core.models import utcnow
 from sip.extensions import db
-from sip.governance import history, permissions
+from sip.governance import history, permissions, signals
 from sip.governance.models import AMENDMENT_KINDS, OPEN_STATES, RETIRE_AS, Amendment, PlanVersion
 from sip.plan.models import ACCOUNTABLE_ROLES, ROLES, Activity, Output, Responsibility, Strategy, default_accountable
 from sip.reporting import services as reporting_services
@@ -374,6 +374,7 @@ def propose(strategy: Strategy, change: Change, rationale: str, actor, *, propos
     """Propose a change to the plan with a rationale; it waits for the SAG's endorsement."""
     amendment = _new_amendment(strategy, change, rationale, actor, proposing_body, origin, origin_note)
     _audit_proposed(amendment, actor)
+    signals.amendments_proposed.send(strategy, amendments=[amendment], actor=actor)
     db.session.commit()
     return amendment
 
@@ -395,6 +396,7 @@ def propose_many(strategy: Strategy, changes: list[Change], rationale: str, acto
         _audit_proposed(amendment, actor)
     audit.record("amendments.proposed_together", "strategy", strategy.id, user_id=_id(actor), rationale=rationale,
                  after={"origin": origin, "note": origin_note, "amendments": [a.id for a in amendments]})
+    signals.amendments_proposed.send(strategy, amendments=amendments, actor=actor)
     db.session.commit()
     return amendments
 
@@ -480,6 +482,10 @@ def decide_sag(amendment: Amendment, actor, endorse: bool, note: str | None = No
     audit.record("amendment.endorsed" if endorse else "amendment.rejected_by_sag", "amendment", amendment.id,
                  user_id=_id(actor), rationale=note or None, before={"state": "proposed"},
                  after={"state": amendment.state})
+    if endorse:
+        signals.amendment_endorsed.send(amendment, actor=actor)
+    else:
+        signals.amendment_rejected.send(amendment, actor=actor, by="sag")
     db.session.commit()
 
 
@@ -607,6 +613,10 @@ def record_glm(amendment: Amendment, actor, verified: bool, period: ReportingPer
                  user_id=_id(actor), rationale=note or None, before={"state": "endorsed"},
                  after={"state": amendment.state, "glm": period.glm_name, "on": on.isoformat(),
                         "version": version.tag if version else None})
+    if verified:
+        signals.amendment_verified.send(amendment, actor=actor)
+    else:
+        signals.amendment_rejected.send(amendment, actor=actor, by="glm")
     db.session.commit()
     return version
 

@@ -6,6 +6,7 @@ def init_app(app) -> None:
     periods and the status table."""
     from sqlalchemy import func
 
+    import sip.reporting.reminders  # noqa: F401  registers the daily reminders with the worker
     from sip.core.parts import watch
     from sip.reporting.models import REPORT_STATES, ActivityStatus, GroupReport, ReportingPeriod
     from sip.reporting.overview_views import bp as overview_bp

@@ -1,5 +1,4 @@
 """Reporting commands for `flask --app app sip`: periods and reminders."""
-import sys
 from datetime import date, datetime
 
 import click
@@ -117,7 +116,7 @@ def periods_command():
 @click.option("--dry-run", is_flag=True, help="Only print who would get what; send nothing and log nothing.")
 @click.option("--today", type=DAY, help="The day to act as of, YYYY-MM-DD (today by default).")
 def remind_command(dry_run: bool, today: datetime | None):
-    """E-mail whoever files a report due within 7 days or late, and the secretariat a summary."""
+    """Queue e-mails to whoever files a report due within 7 days or late, and the secretariat a summary."""
     from sip.reporting.reminders import LEAD, SUMMARY, send_reminders
 
     day = _day(today) or date.today()
@@ -126,19 +125,14 @@ def remind_command(dry_run: bool, today: datetime | None):
     else:
         with intending_to_write():
             plan = send_reminders(day)
-    prefix = "would send" if dry_run else "sent"
+    prefix = "would send" if dry_run else "queued"
     for reminder in plan.to_send:
         click.echo(f"{prefix} {reminder.kind:<15} to {reminder.email}: {reminder.about}")
     for reminder in plan.already_sent:
-        click.echo(f"already sent today {reminder.kind} to {reminder.email}: {reminder.about}")
-    for reminder, error in plan.failed:
-        click.echo(f"error: could not send the {reminder.kind} e-mail to {reminder.email}: {error}", err=True)
+        click.echo(f"already queued today {reminder.kind} to {reminder.email}: {reminder.about}")
     leads, summaries = plan.count(LEAD), plan.count(SUMMARY)
     already = len(plan.already_sent)
-    text = (f"{leads} reminder{'s' * (leads != 1)} {'would be sent' if dry_run else 'sent'}, "
-            f"{summaries} summar{'ies' if summaries != 1 else 'y'} to the secretariat, {already} already sent today")
-    if plan.failed:
-        text += f", {len(plan.failed)} failed"
-    click.echo(text + (" (dry run: nothing was sent or logged)." if dry_run else "."))
-    if plan.failed:
-        sys.exit(1)
+    text = (f"{leads} reminder{'s' * (leads != 1)} {'would be sent' if dry_run else 'queued'}, "
+            f"{summaries} summar{'ies' if summaries != 1 else 'y'} to the secretariat, {already} already queued today")
+    click.echo(text + (" (dry run: nothing was sent or logged)." if dry_run else
+                       " (the worker sends them; `flask --app app sip outbox` shows what waits)."))

@@ -4,8 +4,9 @@ Whoever files it: a group's leads and co-leads; every member of the support team
 reporting focal point of a body that is not a group of people, or the secretariat when it reports on the
 body's behalf.
 
-`send_reminders(today)` is what `flask --app app sip remind` runs (from cron, as often as one likes): a reminder
-log keeps it to one e-mail per report, recipient and day.
+`send_reminders(today)` is what `flask --app app sip remind` runs (from cron, as often as one likes), and what the
+worker runs every day (SIP_REMINDERS_CRON): a reminder log keeps it to one e-mail per report, recipient and day. The
+e-mails go to the outbox; the worker sends them.
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,9 +19,10 @@ from sqlalchemy import or_, select
 from sip.accounts.models import Membership, User
 from sip.accounts.permissions import LEAD_ROLES, SECRETARIAT
 from sip.bodies.models import Body
-from sip.core import audit
+from sip.core import audit, outbox
+from sip.core.database import intending_to_write
 from sip.core.i18n import pick
-from sip.core.mail import send_mail
+from sip.core.queue import periodic
 from sip.core.urls import absolute_url
 from sip.extensions import db
 from sip.reporting.delivery import DELIVERED_STATES  # with the secretariat or done: nobody to remind
@@ -163,16 +165,14 @@ class Reminder:
 
 @dataclass
 class ReminderPlan:
-    """What a run of `sip remind` sends, and what it leaves out because it went out earlier the same day."""
+    """What a run of `sip remind` queues, and what it leaves out because it was queued earlier the same day."""
 
     to_send: list[Reminder] = field(default_factory=list)
     already_sent: list[Reminder] = field(default_factory=list)
-    failed: list[tuple[Reminder, str]] = field(default_factory=list)
 
     def count(self, kind: str, which: str = "to_send") -> int:
-        """How many e-mails of a kind are to send (or already sent, or failed)."""
-        items = [r for r, _error in self.failed] if which == "failed" else getattr(self, which)
-        return sum(1 for reminder in items if reminder.kind == kind)
+        """How many e-mails of a kind are to send (or were already queued today)."""
+        return sum(1 for reminder in getattr(self, which) if reminder.kind == kind)
 
 
 def report_link(period: ReportingPeriod, body: Body) -> str:
@@ -322,24 +322,18 @@ def plan_reminders(today: date) -> ReminderPlan:
 
 
 def send_reminders(today: date, dry_run: bool = False) -> ReminderPlan:
-    """Send the reminders due today, log and audit each; with dry_run, only say what would be sent.
+    """Queue the reminders due today in the outbox, log and audit each; with dry_run, only say what would be sent.
 
-    Each e-mail is logged and committed right after it is sent, so that a failure half-way through (the SMTP
-    server goes away) neither loses the record of what went out nor sends it twice on the next run; the
-    database is not held locked while talking to the SMTP server.
+    The e-mails, their log and their audit entries are one transaction: either all of them are queued (the
+    worker sends them, retrying while the mail server is away) or none is, and a second run the same day finds
+    them logged. Two runs at once (cron and the worker) cannot both queue one: the log's unique key refuses it.
     """
     plan = plan_reminders(today)
-    # The plan holds plain values only: end the read transaction before talking to the SMTP server.
-    db.session.rollback()
     if dry_run:
+        db.session.rollback()
         return plan
-    sent = []
     for reminder in plan.to_send:
-        try:
-            send_mail(reminder.email, reminder.subject, reminder.text)
-        except OSError as error:  # smtplib's errors are OSErrors; the others still go out
-            plan.failed.append((reminder, str(error)))
-            continue
+        outbox.enqueue(reminder.email, reminder.subject, reminder.text, kind=f"reminder.{reminder.kind}")
         for period_id in reminder.period_ids:
             log = ReminderLog(period_id=period_id, body_id=reminder.body_id, recipient_id=reminder.recipient_id,
                               kind=reminder.kind, sent_on=today)
@@ -348,7 +342,12 @@ def send_reminders(today: date, dry_run: bool = False) -> ReminderPlan:
             audit.record("report.reminded", "reminder_log", log.id,
                          after={"period": period_id, "body": reminder.body_id, "recipient": reminder.recipient_id,
                                 "kind": reminder.kind, "sent_on": today.isoformat()})
-        db.session.commit()
-        sent.append(reminder)
-    plan.to_send = sent
+    db.session.commit()
     return plan
+
+
+@periodic(lambda config: config.get("SIP_REMINDERS_CRON"), name="daily-reminders")
+def remind_daily() -> None:
+    """The worker's daily run of the reminders (SIP_REMINDERS_CRON, 07:00 UTC by default)."""
+    with intending_to_write():
+        send_reminders(date.today())

@@ -12,7 +12,7 @@ from sip.core import audit
 from sip.core.models import utcnow
 from sip.extensions import db
 from sip.plan.models import STATUSES, Activity, Responsibility, Strategy
-from sip.reporting import statuses
+from sip.reporting import signals, statuses
 from sip.reporting.models import (
     EDITABLE_STATES,
     REPORT_STATES,
@@ -112,6 +112,7 @@ def open_period(period: ReportingPeriod, due_on: date, actor, opens_on: date | N
     period.state, period.opens_on, period.due_on = "open", opens_on, due_on
     audit.record("period.opened", "reporting_period", period.id, before=before,
                  after={"state": "open", "due_on": due_on.isoformat()}, user_id=_id(actor))
+    signals.period_opened.send(period, actor=actor)
     db.session.commit()
 
 
@@ -480,6 +481,7 @@ def submit_report(report: GroupReport, actor, confirmed: bool = False) -> None:
         after["carried_confirmed"] = {a.code: names for a, names in carried}
     audit.record("report.submitted", "group_report", report.id, before={"state": before}, after=after,
                  user_id=_id(actor))
+    signals.report_submitted.send(report, actor=actor)
 
 
 def can_submit_now(report: GroupReport) -> bool:
@@ -507,6 +509,7 @@ def return_report(report: GroupReport, actor, note: str) -> None:
     report.version += 1
     audit.record("report.returned", "group_report", report.id, before={"state": "submitted"},
                  after={"state": "returned"}, rationale=report.review_note, user_id=_id(actor))
+    signals.report_returned.send(report, actor=actor)
     db.session.commit()
 
 
@@ -528,6 +531,7 @@ def accept_report(report: GroupReport, actor, note: str | None = None) -> None:
                if a in before and a in after and before[a].status != after[a].status}
     audit.record("report.accepted", "group_report", report.id, before={"state": "submitted"},
                  after={"state": "accepted", "statuses": changes}, user_id=_id(actor))
+    signals.report_accepted.send(report, actor=actor)
     db.session.commit()
 
 
@@ -540,5 +544,6 @@ def add_comment(report: GroupReport, actor, text: str, internal: bool) -> Report
     db.session.flush()
     audit.record("report.commented", "report_comment", comment.id, after={"report": report.id, "internal": internal},
                  user_id=actor.id)
+    signals.report_commented.send(comment, actor=actor)
     db.session.commit()
     return comment

@@ -60,19 +60,41 @@ def test_five_failures_in_fifteen_minutes_answer_429_even_with_the_right_passwor
         assert log_in(client, user, password="wrong password again").status_code == 401
     response = log_in(client, user)
     assert response.status_code == 429
-    assert "Too many failed attempts" in page_text(response)
+    assert "Too many failed attempts. Wait 30 seconds, or reset your password." in page_text(response)
+    assert 25 <= int(response.headers["Retry-After"]) <= 30
     assert "login.throttled" in audit_actions(app)
 
 
-def test_throttling_counts_per_client_address_across_accounts(app, client, make_user):
+def test_other_accounts_from_the_same_address_are_not_throttled_below_the_address_ceiling(app, client, make_user):
     users = [make_user() for _ in range(5)]
     for user in users:
+        for _ in range(5):
+            log_in(client, user, password="wrong password again")
+    assert log_in(client, make_user()).status_code == 302
+
+
+def test_the_address_ceiling_across_accounts_answers_429_beyond_its_setting(app, client, make_user):
+    app.config["SIP_THROTTLE_ADDRESS_FAILURES"] = 5
+    for user in [make_user() for _ in range(5)]:
         log_in(client, user, password="wrong password again")
-    fresh = make_user()
-    assert log_in(client, fresh).status_code == 429
+    response = log_in(client, make_user())
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 800  # until the oldest failure leaves the 15-minute window
 
 
-def test_throttling_counts_per_account_across_addresses(app, make_user):
+def test_failures_of_an_account_from_other_addresses_do_not_block_its_owner(app, make_user):
+    user = make_user()
+    for n in range(5):
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        log_in(other, user, password="wrong password again")
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    assert log_in(client, user).status_code == 302
+
+
+def test_the_account_ceiling_across_addresses_slows_every_try_of_that_account(app, make_user):
+    app.config["SIP_THROTTLE_ACCOUNT_FAILURES"] = 5
     user = make_user()
     for n in range(5):
         other = app.test_client()
@@ -92,7 +114,8 @@ def test_failures_older_than_fifteen_minutes_no_longer_count(app, client, make_u
     with app.app_context():
         email = db.session.get(User, user).email
         for _ in range(5):
-            db.session.add(LoginAttempt(email=email, ip="127.0.0.1", success=False, at=utcnow() - timedelta(minutes=16)))
+            db.session.add(LoginAttempt(kind="sign_in", email=email, ip="127.0.0.1", success=False,
+                                        at=utcnow() - timedelta(minutes=16)))
         db.session.commit()
     assert log_in(client, user).status_code == 302
 

@@ -211,3 +211,110 @@ def test_finding_8_wrong_current_passwords_count_towards_the_sign_in_throttle(ap
     for _ in range(5):
         change_password(client, "not my password!")
     assert log_in(app.test_client(), user).status_code == 429
+
+
+# --- finding 7: argon2 runs with no database transaction open, so saves do not queue behind sign-ins ------------
+
+
+@pytest.fixture
+def argon2_probe(app, monkeypatch):
+    """While each argon2 hash or verify runs: is a transaction open in the app's session, and (SQLite) can another
+    connection take the write lock within 100 ms? One (transaction open, other write ok) pair per argon2 run."""
+    import sqlite3
+
+    from flask import has_app_context
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    seen = []
+
+    def probe():
+        if not has_app_context():
+            return  # the test itself hashing, not the app
+        other_write = None
+        if url.get_backend_name() == "sqlite":
+            other = sqlite3.connect(url.database, timeout=0.1, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                other_write = True
+            except sqlite3.OperationalError:
+                other_write = False
+            finally:
+                other.close()
+        seen.append((db.session().in_transaction(), other_write))
+
+    for name in ("hash", "verify"):
+        original = getattr(PasswordHasher, name)
+
+        def wrapped(self, *args, _original=original, **kwargs):
+            probe()
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, wrapped)
+    return seen
+
+
+def free(seen) -> bool:
+    """True when argon2 ran at least once, and never inside a transaction nor while the write lock was held."""
+    return bool(seen) and all(not open_ and other is not False for open_, other in seen)
+
+
+def test_finding_7_password_hashing_holds_no_write_lock(app, client, make_user, argon2_probe):
+    user = make_user()
+    assert log_in(client, user).status_code == 302
+    assert free(argon2_probe)
+
+
+def test_finding_7_failed_sign_ins_verify_with_no_write_lock(app, client, make_user, argon2_probe):
+    user = make_user()
+    assert log_in(client, user, password="not the right one at all").status_code == 401
+    assert client.post("/login", data={"email": "nobody@example.org", "password": "whatever it is"}).status_code == 401
+    assert len(argon2_probe) >= 2 and free(argon2_probe)
+
+
+def test_finding_7_changing_the_password_hashes_with_no_write_lock(app, client, make_user, argon2_probe):
+    user = make_user()
+    log_in(client, user)
+    argon2_probe.clear()
+    response = client.post("/account", data={"password-current": DEFAULT_PASSWORD,
+                                             "password-new": "a brand new passphrase for me"})
+    assert response.status_code == 302
+    assert len(argon2_probe) == 2 and free(argon2_probe)  # the verify of the current one, the hash of the new one
+
+
+def test_finding_7_a_reset_link_sets_the_password_with_no_write_lock(app, client, make_user, argon2_probe):
+    from sip.accounts import tokens
+
+    user = make_user()
+    with app.app_context():
+        link = f"/password-reset/{tokens.make_token(db.session.get(User, user), 'reset')}"
+    argon2_probe.clear()
+    assert client.post(link, data={"password": "a brand new passphrase for me"}).status_code == 302
+    assert free(argon2_probe)
+    assert client.post(link, data={"password": "another new passphrase here"}).status_code == 410  # used once
+
+
+def test_finding_7_an_invitation_sets_the_first_password_with_no_write_lock(app, client, make_user, argon2_probe):
+    from sip.accounts import tokens
+
+    user = make_user(password=None)
+    with app.app_context():
+        link = f"/invitations/{tokens.make_token(db.session.get(User, user), 'invite')}"
+    assert client.post(link, data={"password": "a brand new passphrase for me"}).status_code == 302
+    assert free(argon2_probe)
+
+
+def test_finding_7_an_old_hash_is_renewed_at_sign_in_with_no_write_lock(app, client, make_user, argon2_probe):
+    user = make_user()
+    old = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(DEFAULT_PASSWORD)
+    with app.app_context():
+        db.session.get(User, user).password_hash = old
+        db.session.commit()
+    argon2_probe.clear()
+    assert log_in(client, user).status_code == 302
+    assert len(argon2_probe) == 2 and free(argon2_probe)  # the verify, then the new hash
+    with app.app_context():
+        renewed = db.session.get(User, user).password_hash
+    assert renewed != old and "m=1024" in renewed
+    assert log_in(app.test_client(), user).status_code == 302

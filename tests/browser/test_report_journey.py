@@ -46,7 +46,7 @@ def review(browser, base: str, decision: str, note: str = "") -> None:
 def test_lead_reports_secretariat_returns_lead_resubmits_secretariat_accepts(live_server, live_app, browser, page):
     add_people_and_open_quarter(live_app)
     sign_in(page, live_server, "lead@example.org")
-    page.get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name="Reports", exact=True).click()
     page.locator("a[href='/reports/2026-Q4/wg-training']").first.click()
     expect(page).to_have_url(f"{live_server}/reports/2026-Q4/wg-training")
 

@@ -68,3 +68,19 @@ def test_a_get_after_a_post_on_the_same_thread_begins_deferred(app):
     client = app.test_client()
     client.post("/_probe_post")
     assert _begins(app, lambda: client.get("/_probe_get")) == ["BEGIN"]
+
+
+@sqlite_only
+def test_a_signed_in_post_after_a_get_loads_its_user_inside_an_immediate_transaction(app, make_user):
+    # The session check loads the user before the view; were it to run before the request's write intent is set,
+    # it would begin a deferred transaction that a later write cannot upgrade when another connection committed
+    # meanwhile ("database is locked": 503s on saves during sign-ins).
+    from tests.conftest import log_in
+
+    user = make_user("Probe Person")
+    app.config["SIP_MFA_REQUIRED_ROLES"] = ("secretariat", "admin")  # its check loads the signed-in user
+    app.add_url_rule("/_probe_signed_post", "probe_signed_post", lambda: "ok", methods=["POST"])
+    client = app.test_client()
+    log_in(client, user)
+    client.get("/account")
+    assert set(_begins(app, lambda: client.post("/_probe_signed_post"))) == {"BEGIN IMMEDIATE"}

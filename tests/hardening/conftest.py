@@ -133,6 +133,6 @@ def signed_in(app, person_id: int):
 @pytest.fixture
 def no_mail(monkeypatch):
     """E-mails are collected instead of sent."""
-    sent = []
-    monkeypatch.setattr("sip.accounts.services.send_mail", lambda *args, **kwargs: sent.append(args))
-    return sent
+    from tests.smtp import capture_queued
+
+    return capture_queued(monkeypatch)  # e-mails are only queued in the outbox; nothing is sent

@@ -1,18 +1,18 @@
 """`flask sip remind`: reminders to leads and the secretariat's summary, through a real SMTP server on loopback."""
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from sip.accounts.models import Membership, User
 from sip.bodies.models import Body
-from sip.core.models import AuditEntry
+from sip.core.models import AuditEntry, OutboxMail
 from sip.extensions import db
 from sip.plan.queries import current_strategy
 from sip.reporting import services
 from sip.reporting.models import GroupReport, ReminderLog
-from tests.smtp import text_of
+from tests.smtp import delivered, message_ids, text_of
 
 TODAY = date.today()  # memberships built by make_user start today, so the reminders run as of today or later
 PERIOD = "2026-Q4"
@@ -36,6 +36,9 @@ def open_period(app, due: date, code: str = PERIOD) -> None:
     with app.app_context():
         period = services.find_period(current_strategy(), code)
         services.open_period(period, due, None, opens_on=due - timedelta(days=30))
+        # Opening a period also tells the leads (the notifications' own tests cover that): not the mail looked at here.
+        db.session.execute(delete(OutboxMail))
+        db.session.commit()
 
 
 def leads_everywhere(app, make_user, but=()) -> dict[str, int]:
@@ -65,9 +68,12 @@ def put_report(app, slug: str, state: str, note: str | None = None, code: str = 
         db.session.commit()
 
 
-def remind(app, *args, day: date = TODAY):
-    """Run `flask sip remind --today <day> <args>`."""
-    return app.test_cli_runner().invoke(args=["sip", "remind", "--today", day.isoformat(), *args])
+def remind(app, *args, day: date = TODAY, deliver: bool = True):
+    """Run `flask sip remind --today <day> <args>`, then (unless told not to) what the worker does with the outbox."""
+    result = app.test_cli_runner().invoke(args=["sip", "remind", "--today", day.isoformat(), *args])
+    if deliver:
+        delivered(app)
+    return result
 
 
 def recipients(smtp_server) -> list[str]:
@@ -110,7 +116,7 @@ def test_leads_and_co_leads_get_a_reminder_and_members_do_not(reminders_app, smt
     result = remind(reminders_app)
     assert result.exit_code == 0, result.output
     assert sorted(recipients(smtp_server)) == ["colead@example.org", "lead@example.org"]
-    assert "2 reminders sent" in result.output
+    assert "2 reminders queued" in result.output
 
 
 def test_inactive_and_former_leads_get_no_reminder(reminders_app, smtp_server, make_user):
@@ -159,7 +165,7 @@ def test_periods_that_are_not_open_send_nothing(reminders_app, smtp_server, make
     result = remind(reminders_app)
     assert result.exit_code == 0, result.output
     assert smtp_server.messages == []
-    assert "0 reminders sent, 0 summaries to the secretariat, 0 already sent today." in result.output
+    assert "0 reminders queued, 0 summaries to the secretariat, 0 already queued today" in result.output
 
 
 def test_a_dissolved_body_gets_no_reminder(reminders_app, smtp_server, make_user):
@@ -289,11 +295,11 @@ def test_running_twice_the_same_day_sends_nothing_more(reminders_app, smtp_serve
     open_period(reminders_app, TODAY - timedelta(days=20))
     first = remind(reminders_app)
     # Six filers and Giulia for the support team's own report; the summary to Giulia and the admin.
-    assert "7 reminders sent, 2 summaries to the secretariat, 0 already sent today." in first.output
+    assert "7 reminders queued, 2 summaries to the secretariat, 0 already queued today" in first.output
     sent, logged = len(smtp_server.messages), log_rows(reminders_app)
     second = remind(reminders_app)
     assert second.exit_code == 0, second.output
-    assert "0 reminders sent, 0 summaries to the secretariat, 9 already sent today." in second.output
+    assert "0 reminders queued, 0 summaries to the secretariat, 9 already queued today" in second.output
     assert len(smtp_server.messages) == sent == 9
     assert log_rows(reminders_app) == logged
 
@@ -303,7 +309,7 @@ def test_the_reminders_go_out_again_the_next_day(reminders_app, smtp_server, mak
     open_period(reminders_app, TODAY - timedelta(days=20))
     remind(reminders_app)
     result = remind(reminders_app, day=TODAY + timedelta(days=1))
-    assert "7 reminders sent, 2 summaries to the secretariat, 0 already sent today." in result.output
+    assert "7 reminders queued, 2 summaries to the secretariat, 0 already queued today" in result.output
     assert len(smtp_server.messages) == 18
     assert "21 days late" in text_of(mail_to(smtp_server, "lead.wg-training@example.org")[-1])
 
@@ -315,7 +321,7 @@ def test_a_new_lead_gets_a_reminder_the_same_day_others_already_had_one(reminder
     make_user("New co-lead", bodies=[("wg-training", "co_lead")], email="colead@example.org")
     result = remind(reminders_app)
     assert recipients(smtp_server) == ["lead@example.org", "colead@example.org"]
-    assert "1 reminder sent, 0 summaries to the secretariat, 1 already sent today." in result.output
+    assert "1 reminder queued, 0 summaries to the secretariat, 1 already queued today" in result.output
 
 
 def test_each_sent_reminder_is_logged_and_audited_with_ids_only(reminders_app, smtp_server, make_user, secretariat):
@@ -347,24 +353,32 @@ def test_dry_run_says_who_would_get_what_and_sends_and_logs_nothing(reminders_ap
     assert "would send lead            to lead.wg-training@example.org: wg-training 2026-Q4 (missing, 20 days late)" \
         in result.output
     assert "would send overdue_summary to rome@example.org" in result.output
-    assert "7 reminders would be sent, 2 summaries to the secretariat, 0 already sent today (dry run: nothing was " \
+    assert "7 reminders would be sent, 2 summaries to the secretariat, 0 already queued today (dry run: nothing was " \
            "sent or logged)." in result.output
     assert smtp_server.messages == []
     assert log_rows(reminders_app) == [] and reminded_audit(reminders_app) == []
     real = remind(reminders_app)  # a dry run does not count as sent
-    assert "7 reminders sent" in real.output and len(smtp_server.messages) == 9
+    assert "7 reminders queued" in real.output and len(smtp_server.messages) == 9
 
 
-def test_when_the_smtp_server_is_down_nothing_is_logged_and_the_command_fails(reminders_app, make_user):
+def test_when_the_smtp_server_is_down_the_reminder_waits_and_goes_out_once_when_it_is_back(
+        reminders_app, smtp_server, make_user):
     make_user("Lead", bodies=[("wg-training", "lead")], email="lead@example.org")
     open_period(reminders_app, TODAY + timedelta(days=3))
-    reminders_app.config["SIP_SMTP_URL"] = "smtp://127.0.0.1:9"  # the discard port: nobody answers SMTP there
-    result = remind(reminders_app)
-    assert result.exit_code == 1
-    assert "could not send the lead e-mail to lead@example.org" in result.output and "1 failed" in result.output
-    assert log_rows(reminders_app) == []
+    smtp_server.stop()
+    result = remind(reminders_app)  # the worker tries at once and fails
+    assert result.exit_code == 0, result.output
+    assert "1 reminder queued" in result.output
+    assert len(log_rows(reminders_app)) == 1  # logged: a second run the same day queues nothing more
+    assert "0 reminders queued" in remind(reminders_app).output
+    smtp_server.start()
+    later = datetime.now(timezone.utc) + timedelta(hours=1)  # past the back-off
+    assert delivered(reminders_app, now=later).sent == 1
+    assert delivered(reminders_app, now=later + timedelta(hours=1)).sent == 0
+    [message] = smtp_server.messages
+    assert message["To"] == "lead@example.org" and len(set(message_ids(smtp_server.messages))) == 1
     with reminders_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 0
+        assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 1
 
 
 # --- bodies that report through a focal point, the support team, the secretariat -------------------
