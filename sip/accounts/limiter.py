@@ -89,6 +89,11 @@ def _check_password_like(kind: str, account_key: str, address: str | None, now: 
     if _nth_latest(account, _setting("ACCOUNT_FAILURES")) is not None:
         last = _nth_latest(account, 1)
         waits.append(((last + timedelta(seconds=_setting("FIRST_DELAY_SECONDS")) - now).total_seconds(), "account"))
+    if kind == "mfa":  # codes are guessable in a way passwords are not: a daily ceiling per account
+        day = timedelta(days=1)
+        codes = (LoginAttempt.kind == "mfa", LoginAttempt.success.is_(False), LoginAttempt.at >= now - day,
+                 LoginAttempt.email == account_key)
+        waits.append((_wait_for_ceiling(codes, _setting("MFA_FAILURES_PER_DAY"), day, now), "account"))
     return waits
 
 
@@ -149,7 +154,15 @@ def record_attempt(kind: str, account_key: str, address: str | None, user_id: in
     _add(kind, account_key, address, True, user_id)
 
 
-def clear_account(account_key: str) -> None:
-    """Forgive every failed password check of an account, from every address (after a successful reset)."""
+def clear_codes(account_key: str) -> None:
+    """Forgive an account's wrong two-step codes (the secretariat reset its factor: the old one is gone)."""
     db.session.execute(delete(LoginAttempt).where(
-        LoginAttempt.kind.in_(PASSWORD_KINDS), LoginAttempt.success.is_(False), LoginAttempt.email == account_key))
+        LoginAttempt.kind == "mfa", LoginAttempt.success.is_(False), LoginAttempt.email == account_key))
+
+
+def clear_account(account_key: str) -> None:
+    """Forgive every failed password and code check of an account, from every address (after a successful reset:
+    whoever was trying no longer knows the password)."""
+    db.session.execute(delete(LoginAttempt).where(
+        LoginAttempt.kind.in_((*PASSWORD_KINDS, "mfa")), LoginAttempt.success.is_(False),
+        LoginAttempt.email == account_key))

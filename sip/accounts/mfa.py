@@ -267,6 +267,7 @@ def reset_by_secretariat(person: User, actor: User) -> None:
     if not person.has_mfa:
         raise MfaError(_("%(name)s has no two-step sign-in to reset.", name=person.name))
     _clear(person)
+    limiter.clear_codes(_key(person))
     person.session_token = new_session_token()
     audit.record("mfa.reset_by_secretariat", "user_account", person.id,
                  after={"person": person.id, "by": actor.id, "must_enrol_again": required_for(person)},

@@ -125,6 +125,24 @@ def test_sign_in_and_current_password_failures_count_together_but_mfa_codes_apar
     assert wait(email="other@example.org") == 0
 
 
+def test_wrong_codes_from_many_addresses_stop_at_twenty_a_day_for_the_account(app_ctx):
+    for n in range(19):
+        fail(1, kind="mfa", address=f"203.0.113.{n}", ago=timedelta(hours=n))
+    assert wait("mfa", address="198.51.100.7") == 0
+    fail(1, kind="mfa", address="203.0.113.99")
+    seconds = wait("mfa", address="198.51.100.7")
+    assert 6 * 3600 - 60 <= seconds <= 6 * 3600  # until the oldest of the twenty (18 h ago) is a day old
+    assert wait(address="198.51.100.7") == 0  # the password itself is not blocked by wrong codes
+
+
+def test_a_password_reset_forgives_the_accounts_wrong_codes(app_ctx):
+    fail(20, kind="mfa", address="203.0.113.1")
+    assert wait("mfa") > 0
+    limiter.clear_account(EMAIL)
+    db.session.commit()
+    assert wait("mfa") == 0
+
+
 def test_an_unknown_client_address_is_a_pair_of_its_own(app_ctx):
     fail(5, address=None)
     assert wait(address=None) > 0

@@ -5,7 +5,7 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from sip.accounts import loader, mfa, tokens
+from sip.accounts import limiter, loader, mfa, tokens
 from sip.accounts.models import LoginAttempt, RecoveryCode, User
 from sip.config import Config, ConfigError, mfa_required_roles
 from sip.core.models import AuditEntry
@@ -260,10 +260,15 @@ def test_the_secretariat_resets_a_lost_factor_audited_with_both_people_and_the_p
     enrolled(app, person_id, clock)
     with app.app_context():
         person, actor = db.session.get(User, person_id), db.session.get(User, actor_id)
+        for _ in range(20):  # someone who had the phone's codes wrong all day: forgiven with the old factor
+            limiter.record_failure("mfa", person.email, "203.0.113.9")
+        db.session.commit()
+        assert not limiter.check("mfa", person.email, None).allowed
         token = person.session_token
         mfa.reset_by_secretariat(person, actor)
         assert not person.has_mfa and person.session_token != token
         assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+        assert limiter.check("mfa", person.email, None).allowed
     [entry] = entries(app, "mfa.reset_by_secretariat")
     assert (entry.user_id, entry.entity_id) == (actor_id, str(person_id))
     assert entry.after == {"person": person_id, "by": actor_id, "must_enrol_again": False}
