@@ -34,6 +34,7 @@ MAX_TEXT = 200
 ACTION_LABELS = {
     "login.failed": _l("Failed sign-in"),
     "login.succeeded": _l("Signed in"),
+    "login.password_accepted": _l("Password accepted, two-step code awaited"),
     "login.throttled": _l("Sign-in slowed down after failures"),
     "logout": _l("Signed out"),
     "account.updated": _l("Own account changed"),

@@ -105,9 +105,18 @@ def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
         user.password_hash = rehashed
     limiter.record_success("sign_in", email, ip, user_id)
     user.last_login_at = utcnow()
-    audit.record("login.succeeded", "user_account", user.id, user_id=user.id)
+    # With a second step to come, the trail says so: "signed in" is only written when the person is in.
+    action = "login.password_accepted" if _second_step_follows(user) else "login.succeeded"
+    audit.record(action, "user_account", user.id, user_id=user.id)
     db.session.commit()
     return LoginResult(user=user)
+
+
+def _second_step_follows(user: User) -> bool:
+    """True when a right password is not enough: the person enters a code, or sets two-step sign-in up, first."""
+    from sip.accounts import mfa  # mfa builds on this module
+
+    return user.has_mfa or mfa.required_for(user)
 
 
 def log_out(user: User) -> None:

@@ -334,7 +334,7 @@ def test_after_the_password_a_person_with_two_step_sign_in_is_not_signed_in_unti
     assert response.status_code == 302 and response.headers["Location"] == "/plan?view=table"
     assert "Welcome, Jean Dupont." in page_text(client.get("/?lang=en"))
     assert signed_in_name(client)
-    assert actions(app)[-2:] == ["login.succeeded", "mfa.verified"]
+    assert actions(app)[-2:] == ["login.password_accepted", "mfa.verified"]
 
 
 def test_a_wrong_code_is_refused_and_leaves_the_person_signed_out(app, client, make_user, clock):
