@@ -6,6 +6,7 @@ with it.
 """
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Callable
 
 from flask_babel import format_date
@@ -125,8 +126,12 @@ class Audience:
     user_ids: tuple[int, ...] = ()
 
 
+@lru_cache(maxsize=256)
 def audience_condition(audience: Audience, today: date):
-    """A WHERE clause on User for the active people an audience names (memberships in force on `today`)."""
+    """A WHERE clause on User for the active people an audience names (memberships in force on `today`).
+
+    Kept per audience and day (an audience is frozen, a clause immutable): building it cost a submit that tells
+    fifty people a tenth of what its notifications may cost."""
     in_force = [Membership.since <= today, or_(Membership.until.is_(None), Membership.until >= today)]
     member_of = select(Membership.user_id).join(Body, Membership.body_id == Body.id).where(*in_force)
     clauses = []

@@ -6,7 +6,7 @@ event's receiver never do (the event's service commits the notifications and mai
 from datetime import date, datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, case, exists, func, select, true, update
+from sqlalchemy import and_, case, exists, func, literal, null, select, true, update
 from sqlalchemy.orm import aliased
 
 from sip.accounts.models import User
@@ -97,7 +97,8 @@ def notify(kind: str, event_key: str, audience: Audience, actor, link: tuple[str
     instant e-mails of those who want them, all in the caller's transaction. Returns how many were told.
 
     One query finds the recipients with their choice for this kind (and leaves out who was told already), one
-    insert writes every notification, and the mails are composed once per language.
+    INSERT … SELECT of the same people writes every notification (the shared parts bound once: building fifty rows
+    in Python cost a submit more than the rest of its notifications), and the mails are composed once per language.
     """
     condition = audience_condition(audience, today or date.today())
     if condition is None:
@@ -105,21 +106,21 @@ def notify(kind: str, event_key: str, audience: Audience, actor, link: tuple[str
     actor_id = getattr(actor, "id", None)
     preference = aliased(NotificationPreference)
     told = exists().where(Notification.user_id == User.id, Notification.event_key == event_key)
-    rows = db.session.execute(
-        select(User.id, User.email, User.language, _delivery_column(kind, preference))
-        .outerjoin(preference, and_(preference.user_id == User.id, preference.kind == kind))
-        .where(condition, User.id != actor_id if actor_id is not None else true(), ~told)
-        .order_by(User.id)
-    ).all()
+    delivery = _delivery_column(kind, preference)
+    recipients = (select(User.id).outerjoin(preference, and_(preference.user_id == User.id, preference.kind == kind))
+                  .where(condition, User.id != actor_id if actor_id is not None else true(), ~told))
+    rows = db.session.execute(recipients.add_columns(User.email, User.language, delivery).order_by(User.id)).all()
     if not rows:
         return 0
     now = utcnow()
-    db.session.execute(Notification.__table__.insert(), [  # Core: the ORM's bulk path costs a third more
-        {"user_id": user_id, "kind": kind, "event_key": event_key, "created_at": now,
-         "endpoint": link[0], "endpoint_args": link[1], "params": params,
-         "mailed_at": now if delivery == "instant" else None}
-        for user_id, _email, _language, delivery in rows
-    ])
+    columns = Notification.__table__.c
+    moment = literal(now, columns.created_at.type)
+    db.session.execute(Notification.__table__.insert().from_select(
+        ["user_id", "kind", "event_key", "created_at", "endpoint", "endpoint_args", "params", "mailed_at"],
+        recipients.add_columns(literal(kind, columns.kind.type), literal(event_key, columns.event_key.type), moment,
+                               literal(link[0], columns.endpoint.type), literal(link[1], columns.endpoint_args.type),
+                               literal(params, columns.params.type),
+                               case((delivery == "instant", moment), else_=null()))))
     composed: dict[str | None, tuple[str, str]] = {}
     unsubscribe_url = mails.unsubscribe_urls(kind)
     queued = []
