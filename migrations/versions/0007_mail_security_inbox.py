@@ -34,6 +34,8 @@ def upgrade():
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=300), nullable=True),
+    sa.Column('expander', sa.String(length=60), nullable=True),
+    sa.Column('expander_args', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_mail'))
     )
     with op.batch_alter_table('outbox_mail', schema=None) as batch_op:

@@ -51,3 +51,7 @@ class OutboxMail(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # A row for many people (an event told fifty): the worker's expander of this name turns it into one e-mail per
+    # person, written in their language at send time, so that the event's own request writes one row, not fifty.
+    expander: Mapped[str | None] = mapped_column(String(60))
+    expander_args: Mapped[dict | None] = mapped_column(JSON)

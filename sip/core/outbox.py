@@ -13,6 +13,7 @@ it, and its Message-ID comes from the row, so the rare re-send after a crash in 
 """
 import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -35,6 +36,27 @@ _NEW_IDS = "sip_outbox_new_ids"  # session.info key: ids of rows flushed in the 
 def enqueue(to: str, subject: str, body: str, *, kind: str, headers: dict | None = None) -> OutboxMail:
     """Add an e-mail to the current transaction's outbox (the caller commits); the worker sends it after commit."""
     mail = OutboxMail(kind=kind, to_address=to, subject=subject, body=body, headers=headers or None)
+    db.session.add(mail)
+    return mail
+
+
+# name -> function(args) giving the e-mails of a row for many people (dicts as for enqueue_many); domains register
+# theirs with @expander, since core knows none of them.
+EXPANDERS: dict[str, Callable[[dict], list[dict]]] = {}
+
+
+def expander(name: str):
+    """Register the function that turns an outbox row for many people into one e-mail per person."""
+    def register(function):
+        EXPANDERS[name] = function
+        return function
+    return register
+
+
+def enqueue_for_many(name: str, args: dict, *, kind: str) -> OutboxMail:
+    """Add one row that the worker turns into many e-mails (expander `name`, given `args`), in the caller's
+    transaction: durable with the event, and one row however many people it tells."""
+    mail = OutboxMail(kind=kind, to_address="", subject="", body="", expander=name, expander_args=args)
     db.session.add(mail)
     return mail
 
@@ -110,6 +132,7 @@ def deliver_due(now: datetime | None = None) -> Delivery:
     now = _utc(now)
     db.session.rollback()
     done = Delivery(recovered=recover_stuck(now))
+    expand_due(None, now)
     while True:
         claimed = claim(None, now)
         if not claimed:
@@ -125,6 +148,7 @@ def deliver(ids: list[int], now: datetime | None = None) -> Delivery:
     now = _utc(now)
     db.session.rollback()
     done = Delivery()
+    ids = [*ids, *expand_due(ids, now)]
     for start in range(0, len(ids), BATCH):
         claimed = claim(ids[start:start + BATCH], now)
         result, stop = _send_claimed(claimed, now)
@@ -141,7 +165,7 @@ def claim(ids: list[int] | None, now: datetime | None = None, limit: int = BATCH
     (SQLite serialises writers; PostgreSQL re-checks the WHERE on the row it waited for).
     """
     now = _utc(now)
-    due = (OutboxMail.state == QUEUED, OutboxMail.next_attempt_at <= now)
+    due = (OutboxMail.state == QUEUED, OutboxMail.next_attempt_at <= now, OutboxMail.expander.is_(None))
     if ids is None:
         chosen = select(OutboxMail.id).where(*due).order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit)
     else:
@@ -153,6 +177,35 @@ def claim(ids: list[int] | None, now: datetime | None = None, limit: int = BATCH
         claimed = sorted(db.session.scalars(statement).all())
         db.session.commit()
     return claimed
+
+
+def expand_due(ids: list[int] | None = None, now: datetime | None = None) -> list[int]:
+    """Turn the due rows for many people (all, or those among `ids`) into one e-mail per person; the ids of the
+    e-mails written. Each row is claimed like any other, then expanded and marked sent in one transaction, so that
+    its e-mails are written exactly once; an expander that fails is retried after the back-off like a mail."""
+    now = _utc(now)
+    due = (OutboxMail.state == QUEUED, OutboxMail.next_attempt_at <= now, OutboxMail.expander.is_not(None))
+    chosen = select(OutboxMail.id).where(*due) if ids is None else ids
+    with intending_to_write():
+        claimed = sorted(db.session.scalars(
+            update(OutboxMail).where(OutboxMail.id.in_(chosen), *due).values(state=SENDING, claimed_at=now)
+            .returning(OutboxMail.id).execution_options(synchronize_session=False)).all())
+        db.session.commit()
+    written = []
+    for row_id in claimed:
+        row = db.session.get(OutboxMail, row_id)
+        kind = row.kind
+        try:
+            with intending_to_write():
+                mails = [{**mail, "next_attempt_at": now} for mail in EXPANDERS[row.expander](row.expander_args or {})]
+                written += enqueue_many(mails)  # due at once: this very sweep sends them
+                row.state, row.sent_at, row.claimed_at, row.last_error = SENT, utcnow(), None, None
+                db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            log.warning("outbox: row %d (%s) could not be expanded", row_id, kind, exc_info=True)
+            _failed_attempt(row_id, kind, error, now)
+    return written
 
 
 def recover_stuck(now: datetime | None = None) -> int:
@@ -235,7 +288,7 @@ def _mark_sent(mail_id: int) -> None:
         db.session.commit()
 
 
-def _failed_attempt(mail_id: int, kind: str, error: OSError, now: datetime) -> Delivery:
+def _failed_attempt(mail_id: int, kind: str, error: Exception, now: datetime) -> Delivery:
     """Count a failed attempt: retry after the back-off, or fail for good after the last attempt."""
     if _permanent(error):
         _give_up(mail_id, kind, error, now)

@@ -362,3 +362,66 @@ def test_the_workers_daily_reminders_queue_what_sip_remind_would(seeded, make_us
     job.call_local()
     job.call_local()  # twice the same day: still one reminder
     assert [row.to_address for row in rows(seeded) if row.kind == "reminder.lead"] == ["lena@example.org"]
+
+
+# --- rows for many people -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team_expander(monkeypatch):
+    """A test expander: one e-mail per address listed in the row's arguments; it fails while `broken` is set."""
+    state = {"calls": 0, "broken": False}
+
+    def expand(args):
+        state["calls"] += 1
+        if state["broken"]:
+            raise RuntimeError("cannot write the e-mails yet")
+        return [{"kind": "test", "to_address": to, "subject": "For the team", "body": f"Hello {to}\n"}
+                for to in args["to"]]
+
+    monkeypatch.setitem(outbox.EXPANDERS, "test.team", expand)
+    return state
+
+
+def queue_for_team(app, addresses) -> int:
+    """One committed row standing for an e-mail to each address; its id."""
+    with app.app_context():
+        row = outbox.enqueue_for_many("test.team", {"to": list(addresses)}, kind="test")
+        db.session.commit()
+        return row.id
+
+
+def test_a_row_for_many_people_becomes_one_mail_each_sent_in_the_same_sweep_and_written_once(
+        app, smtp_server, team_expander):
+    team = [f"member{n}@example.org" for n in range(3)]
+    row_id = queue_for_team(app, team)
+    with app.app_context():
+        assert outbox.deliver_due().sent == 3
+        assert outbox.deliver_due().sent == 0
+    assert sorted(m["To"] for m in smtp_server.messages) == team
+    assert team_expander["calls"] == 1
+    states = {row.id: (row.state, row.to_address) for row in rows(app)}
+    assert states[row_id] == ("sent", "")
+    assert sorted(to for state, to in states.values() if to) == team
+
+
+def test_a_row_for_many_is_written_out_when_the_queue_asks_for_it_after_the_commit(app, smtp_server, team_expander):
+    row_id = queue_for_team(app, ["one@example.org", "two@example.org"])
+    with app.app_context():
+        assert outbox.deliver([row_id]).sent == 2
+    assert sorted(m["To"] for m in smtp_server.messages) == ["one@example.org", "two@example.org"]
+
+
+def test_an_expander_that_fails_is_retried_after_the_back_off_and_writes_nothing_meanwhile(
+        app, smtp_server, team_expander):
+    team_expander["broken"] = True
+    row_id = queue_for_team(app, ["one@example.org"])
+    with app.app_context():
+        outbox.deliver_due()
+    [row] = rows(app)
+    assert (row.id, row.state, row.attempts, row.last_error) == (row_id, "queued", 1, "RuntimeError")
+    team_expander["broken"] = False
+    with app.app_context():
+        assert outbox.deliver_due().sent == 0  # not before its time
+        assert outbox.deliver_due(now=later(minutes=2)).sent == 1
+    assert [m["To"] for m in smtp_server.messages] == ["one@example.org"]
