@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select, update
 from sip.accounts import limiter
 from sip.accounts.models import RecoveryCode, User, new_session_token
 from sip.accounts.permissions import can_reset_mfa, is_secretariat
-from sip.accounts.services import normalise_email
+from sip.accounts.services import normalise_email, wait_text
 from sip.core import audit
 from sip.core.models import utcnow
 from sip.extensions import db
@@ -43,8 +43,7 @@ class Throttled(MfaError):
 
     def __init__(self, retry_after: int):
         self.retry_after = max(1, int(retry_after))
-        minutes = -(-self.retry_after // 60)
-        super().__init__(_("Too many wrong codes. Wait %(minutes)d minute(s), then try again.", minutes=minutes))
+        super().__init__(_("Too many wrong codes. Wait %(wait)s, then try again.", wait=wait_text(self.retry_after)))
 
 
 def now() -> float:

@@ -1,6 +1,7 @@
 """Notification pages: the person's list, opening an item, marking all read, e-mail choices, one-click unsubscribe."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -57,7 +58,8 @@ def mark_all_read():
     if not permissions.can_view_notifications(current_user):
         abort(403)
     count = services.mark_all_read(current_user)
-    flash(_("%(count)d notifications marked read.", count=count) if count else _("Nothing was unread."), "success")
+    flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count) if count
+          else _("Nothing was unread."), "success")
     return redirect(url_for("inbox.index"))
 
 

@@ -371,7 +371,7 @@ def test_throttled_codes_answer_429_with_the_wait(app, client, make_user, clock)
     response = client.post("/login/code?lang=en", data={"code": code_at(secret, clock.now)})
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
-    assert re.search(r"Too many wrong codes\. Wait \d+ minute", page_text(response))
+    assert re.search(r"Too many wrong codes\. Wait \d+ (seconds?|minutes?), then try again", page_text(response))
     assert not signed_in_name(client)
 
 
