@@ -142,7 +142,13 @@ class Config:
         for name in [key for key in dir(Config) if key.startswith("SIP_THROTTLE_")]:
             setattr(self, name, _positive_number(name, getattr(Config, name)))
         self.SIP_MFA_REQUIRED_ROLES = mfa_required_roles(os.environ.get("SIP_MFA_REQUIRED_ROLES"))
+        # The suite's servers read databases whose passwords were hashed with its light profile; without it, each
+        # first sign-in would store a full-cost hash again (sip/accounts/passwords.py). Never in production.
+        self.SIP_PASSWORD_PROFILE = os.environ.get("SIP_PASSWORD_PROFILE") or getattr(self, "SIP_PASSWORD_PROFILE",
+                                                                                      "default")
         if self.SIP_ENV == "production":
+            if self.SIP_PASSWORD_PROFILE != "default":
+                raise ConfigError("SIP_ENV=production hashes passwords at full cost: unset SIP_PASSWORD_PROFILE.")
             if set(self.SIP_MFA_REQUIRED_ROLES) != set(MFA_ROLES):
                 raise ConfigError("SIP_ENV=production requires two-step sign-in of the secretariat and the "
                                   "administrators: unset SIP_MFA_REQUIRED_ROLES.")

@@ -117,9 +117,10 @@ def notify(kind: str, event_key: str, audience: Audience, actor, link: tuple[str
                literal(params, columns.params.type), case((delivery == "instant", moment), else_=null()))
         .outerjoin(preference, and_(preference.user_id == User.id, preference.kind == kind))
         .where(condition, User.id != actor_id if actor_id is not None else true(), ~told))
-    count = db.session.execute(Notification.__table__.insert().from_select(
+    # counted from RETURNING: psycopg gives no rowcount (-1) for an INSERT … SELECT run through the session
+    count = len(db.session.execute(Notification.__table__.insert().from_select(
         ["user_id", "kind", "event_key", "created_at", "endpoint", "endpoint_args", "params", "mailed_at"],
-        recipients)).rowcount
+        recipients).returning(Notification.__table__.c.id)).all())
     if count:
         outbox.enqueue_for_many(INSTANT_MAILS, {"event_key": event_key}, kind=MAIL_KIND)
     return count

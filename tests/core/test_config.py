@@ -51,3 +51,14 @@ def test_production_refuses_to_start_in_debug_mode(monkeypatch):
     monkeypatch.setenv("FLASK_DEBUG", "1")
     with pytest.raises(ConfigError, match="DEBUG"):
         Config()
+
+
+def test_production_refuses_the_suites_light_password_hashing(monkeypatch):
+    monkeypatch.setenv("SIP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("SIP_PASSWORD_PROFILE", "test")
+    with pytest.raises(ConfigError, match="SIP_PASSWORD_PROFILE"):
+        Config()
+    monkeypatch.delenv("SIP_PASSWORD_PROFILE")
+    assert Config().SIP_PASSWORD_PROFILE == "default"
