@@ -147,7 +147,7 @@ class Config:
         self.SIP_PASSWORD_PROFILE = os.environ.get("SIP_PASSWORD_PROFILE") or getattr(self, "SIP_PASSWORD_PROFILE",
                                                                                       "default")
         if self.SIP_ENV == "production":
-            if self.SIP_PASSWORD_PROFILE != "default":
+            if self.SIP_PASSWORD_PROFILE != "default":  # noqa: S105  a hashing profile's name, no password
                 raise ConfigError("SIP_ENV=production hashes passwords at full cost: unset SIP_PASSWORD_PROFILE.")
             if set(self.SIP_MFA_REQUIRED_ROLES) != set(MFA_ROLES):
                 raise ConfigError("SIP_ENV=production requires two-step sign-in of the secretariat and the "
