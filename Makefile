@@ -7,9 +7,10 @@ PORT ?= 5000
 
 .PHONY: run test setup install translations messages bench bench-load lint clean
 
-$(VENV)/.installed: requirements.txt
+# A development machine installs what production runs (requirements.txt) and the test tools (requirements-dev.txt).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
