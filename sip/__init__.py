@@ -10,7 +10,8 @@ from sip.extensions import babel, csrf, db, login_manager, migrate
 
 # The domains, each a package whose init_app mounts its pages and registers its template filters and globals; in
 # the order their pages are mounted.
-DOMAINS = ("plan", "bodies", "reporting", "dashboards", "exports", "governance", "accounts", "inbox")
+DOMAINS = ("plan", "bodies", "reporting", "dashboards", "exports", "governance", "accounts", "inbox", "partners",
+           "meetings", "api")
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -81,6 +81,7 @@ def _create_demo_accounts() -> None:
     with intending_to_write():  # what each role's home page needs to show real work
         create_demo_home(today=date.today())
         create_demo_inbox(today=date.today())  # the notifications of the demo's history, dated and read
+    # wave two: each domain's demo data, in dependency order (the partner register before meetings); one line each
 
 
 @sip_cli.command("create-user")
