@@ -11,13 +11,12 @@ from sip.core import audit
 from sip.core.i18n import current_language, pick
 from sip.extensions import db
 from sip.governance.models import ActivityRevision, PlanVersion, RevisionResponsibility
-from sip.plan.models import Activity, Output, Strategy, search_text
+from sip.plan.models import CLOSED_STATUSES, Activity, Output, Strategy, search_text
 
 # The seed is the November 2023 revision of the 2022–2026 plan: the first version the tracker records.
 BASELINE_TAG = "2023-11"
 BASELINE_NAME = {"fr": "Révision de novembre 2023", "en": "November 2023 revision"}
 BASELINE_EFFECTIVE_ON = date(2023, 11, 1)
-CLOSED_STATUSES = ("completed", "discontinued")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TAG_MAX = 80
 

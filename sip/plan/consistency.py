@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sip.plan.models import CLOSED_STATUSES
+
 LEVELS = ("pillar", "outcome", "output", "activity")
 CHILDREN = {"pillar": "outcomes", "outcome": "outputs", "output": "activities"}
-CLOSED_STATUSES = frozenset({"completed", "discontinued"})
 
 
 @dataclass

@@ -16,6 +16,8 @@ STATUSES = {
     "completed": _l("Completed"),
     "discontinued": _l("Discontinued"),
 }
+# An activity in one of these needs no more reports; everything that asks "is it finished?" reads this one tuple.
+CLOSED_STATUSES = ("completed", "discontinued")
 
 ROLES = {
     "lead": _l("Lead"),

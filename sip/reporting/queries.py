@@ -13,7 +13,8 @@ from sip.reporting import statuses
 from sip.reporting.delivery import DELIVERY_LABELS, DELIVERY_STATES, delivery_state
 from sip.reporting.permissions import files_report_for
 from sip.reporting.models import REPORT_STATES, ActivityUpdate, GroupReport, ReportingPeriod
-from sip.reporting.services import CLOSED_STATUSES, parse_period_code
+from sip.plan.models import CLOSED_STATUSES
+from sip.reporting.services import parse_period_code
 
 # The bodies that present a report every quarter even when accountable for nothing: the working groups and the
 # SAG. Every other body reports when it is accountable or responsible for an open activity (`reporting_bodies`).

@@ -24,7 +24,6 @@ from sip.reporting.models import (
 )
 
 PERIOD_CODE = re.compile(r"^(\d{4})-Q([1-4])$")
-CLOSED_STATUSES = ("completed", "discontinued")
 # Carried unchanged, these make the lead confirm before submitting: stale plans and proof are the costly kind.
 CONFIRM_CARRIED = ("next_steps", "evidence_links")
 

@@ -17,10 +17,8 @@ from datetime import date
 from sqlalchemy import and_, case, delete, func, insert, select
 
 from sip.extensions import db
-from sip.plan.models import Activity
+from sip.plan.models import CLOSED_STATUSES, Activity
 from sip.reporting.models import ActivityStatus, ActivityUpdate, GroupReport, ReportingPeriod
-
-CLOSED_STATUSES = ("completed", "discontinued")
 
 
 def _rank(period=ReportingPeriod):

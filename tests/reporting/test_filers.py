@@ -10,7 +10,7 @@ from sip.accounts.models import Membership, User
 from sip.bodies.models import Body
 from sip.core.models import AuditEntry
 from sip.extensions import db
-from sip.plan.models import Activity, Responsibility
+from sip.plan.models import CLOSED_STATUSES, Activity, Responsibility
 from sip.plan.queries import current_strategy
 from sip.reporting import queries, services, statuses
 from sip.reporting.services import UpdateData
@@ -108,7 +108,7 @@ def test_every_body_accountable_for_an_open_activity_is_a_reporting_body(ctx):
     slugs = [b.slug for b in queries.reporting_bodies()]
     assert {"glc", "country-support-teams", "rome-support-team", "wg-training", "sag"} <= set(slugs)
     unreported = [a.code for a in db.session.scalars(select(Activity).where(Activity.retired_on.is_(None)))
-                  if statuses.current_status(a).status not in services.CLOSED_STATUSES
+                  if statuses.current_status(a).status not in CLOSED_STATUSES
                   and (a.accountable_body is None or a.accountable_body.slug not in slugs)]
     assert unreported == []  # none of the plan's open activities lacks a body that reports on it
 
