@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 PORT ?= 5000
 
-.PHONY: run test setup install translations messages bench bench-load lint clean
+.PHONY: run test setup install translations messages bench bench-load mutants lint clean
 
 # A development machine installs what production runs (requirements.txt) and the test tools (requirements-dev.txt).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -56,6 +56,11 @@ bench: setup
 
 bench-load: setup
 	$(PY) bench/load.py
+
+# Plant bugs and count how many the tests catch (mutmut; slow, so not in CI): every configured module, or some with
+# `make mutants MODULES="sip/bodies/permissions.py sip/plan/permissions.py"`. Scores go to bench/RESULTS.md.
+mutants: setup
+	$(PY) bench/mutation/run.py $(MODULES)
 
 # ruff (with its security rules), bandit and pip-audit --strict; the tools live in .venv-tools.
 lint:
