@@ -23,9 +23,11 @@ def test_login_with_the_right_password_signs_in_and_is_audited(app, client, make
 
 
 def test_login_email_is_case_and_space_insensitive(app, client, make_user):
-    make_user(email="jean@example.org")
+    make_user("Jean Dupont", email="jean@example.org")
     response = client.post("/login", data={"email": "  Jean@Example.ORG ", "password": DEFAULT_PASSWORD})
     assert response.status_code == 302
+    assert "Jean Dupont" in page_text(client.get("/account"))  # signed in as that account
+    assert audit_actions(app) == ["login.succeeded"]
 
 
 def test_wrong_password_shows_a_clear_message_and_is_audited(app, client, make_user):
@@ -43,9 +45,13 @@ def test_unknown_account_gets_the_same_message_as_a_wrong_password(client):
     assert "Wrong e-mail address or password." in page_text(response)
 
 
-def test_deactivated_person_cannot_sign_in(client, make_user):
+def test_deactivated_person_cannot_sign_in(app, client, make_user):
     user = make_user(active=False)
-    assert log_in(client, user).status_code == 401
+    response = log_in(client, user)
+    assert response.status_code == 401
+    assert "Wrong e-mail address or password." in page_text(response)  # the same answer as a wrong password
+    assert client.get("/account").status_code == 302  # still signed out
+    assert audit_actions(app) == ["login.failed"]
 
 
 def test_empty_login_form_is_refused_with_field_errors(client):

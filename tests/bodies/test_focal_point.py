@@ -115,7 +115,11 @@ def test_a_form_without_its_csrf_token_changes_nothing(seeded, world):
 def test_a_group_of_people_has_no_focal_point_page(seeded, world):
     client = client_as(seeded, world, "secretariat")
     assert client.get("/bodies/wg-training/focal-point").status_code == 404
+    with seeded.app_context():
+        before = snapshot()
     assert client.post("/bodies/sag/focal-point", data={"who": "secretariat"}).status_code == 404
+    with seeded.app_context():
+        assert snapshot() == before
 
 
 SECRETARIAT_READ = {"anonymous": 302, **dict.fromkeys(ROLES[1:-1], 403), "secretariat": 200}

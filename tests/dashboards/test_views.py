@@ -188,7 +188,12 @@ def test_anonymous_reader_is_sent_to_sign_in(quarters, client, path):
 def test_every_signed_in_role_sees_the_dashboards(quarters, people, role, path):
     client = quarters.test_client()
     log_in(client, people[role])
-    assert client.get(path).status_code == 200
+    response = client.get(path)
+    assert response.status_code == 200
+    if path.endswith(".csv"):  # a header and the pillars' rows, not an empty file
+        assert response.mimetype == "text/csv" and len(response.get_data(as_text=True).splitlines()) > 1
+    else:  # the figures' tables, not an empty shell
+        assert "<table" in response.get_data(as_text=True) and "<caption" in response.get_data(as_text=True)
 
 
 def test_dashboards_address_opens_the_sag_dashboard_with_its_filters(quarters, viewer):

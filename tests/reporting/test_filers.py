@@ -136,6 +136,9 @@ def test_the_glcs_report_is_written_by_its_focal_point_only(seeded, world, role,
     with seeded.app_context():
         data = posted(body("glc"))
     assert client.post("/reports/2026-Q4/glc", data=data).status_code == save
+    with seeded.app_context():  # a saved draft for the focal point; nothing at all for anyone refused
+        report = services.find_report(body("glc"), period())
+        assert (report.state if report else None) == ("draft" if save == 302 else None)
 
 
 @pytest.mark.parametrize("role, view, submit", [

@@ -439,7 +439,12 @@ def test_empty_comment_is_400(seeded, world):
 
 
 def test_comment_on_a_report_nobody_saved_is_403(seeded, world):
-    assert client_of(seeded, world, "lead").post(URL + "/comments", data={"text": "Hi"}).status_code == 403
+    client = client_of(seeded, world, "lead")
+    with seeded.app_context():
+        before = snapshot()
+    assert client.post(URL + "/comments", data={"text": "Hi"}).status_code == 403
+    with seeded.app_context():
+        assert snapshot() == before  # no report, no comment, no audit entry
 
 
 # --- queries --------------------------------------------------------------------------------------
