@@ -75,7 +75,7 @@ def score_table(states: dict[str, str], modules: list[str], equivalent: set[str]
     unexplained = []
     for name, state in states.items():
         module = next((m for m in map(module_name, modules) if name.startswith(m + ".")), None)
-        if module is None:
+        if module is None or state == "not checked":  # a module this run did not ask for
             continue
         if name in equivalent:
             by_module[module]["equivalent"] += 1
