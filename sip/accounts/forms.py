@@ -129,7 +129,7 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(_l("Partner or stakeholder"), choices=choices(ORGANISATION_KINDS), validators=[DataRequired()])
     type = SelectField(_l("Type"), choices=choices([("", _l("Not given"))] + list(ORGANISATION_TYPES.items())),
                        validators=[Optional()])
-    country = StringField(_l("Country"), validators=[Optional(), Length(max=80)])
+    country = StringField(_l("Headquarters country (ISO code or name)"), validators=[Optional(), Length(max=80)])
 
 
 # --- two-step sign-in ---------------------------------------------------------------------------

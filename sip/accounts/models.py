@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sip.core.models import utcnow
@@ -40,9 +40,22 @@ class Organisation(db.Model):
     acronym: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(20), default="partner")
     type: Mapped[str | None] = mapped_column(String(20))
+    # The headquarters country as an ISO 3166-1 alpha-2 code ("ML"); migration 0008 turned the names typed before
+    # into codes and kept any it could not recognise as typed (shown as they are until the secretariat fixes them).
     country: Mapped[str | None] = mapped_column(String(80))
+    # The register (sip/partners): where it operates (codes), its website, and when it joined and left the cluster
+    # (an organisation that leaves keeps its row, focal points and acknowledgements: its history).
+    countries: Mapped[list] = mapped_column(JSON, default=list)
+    website: Mapped[str | None] = mapped_column(String(300))
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
 
     users = relationship("User", back_populates="organisation")
+
+    @property
+    def has_left(self) -> bool:
+        """True once the organisation has left the cluster (its left-on day has come)."""
+        return self.left_on is not None and self.left_on <= date.today()
 
 
 class User(UserMixin, db.Model):

@@ -376,6 +376,14 @@ def create_organisation(name: str, acronym: str | None, kind: str, type_: str | 
         raise AccountError(_("Choose partner or stakeholder."))
     if type_ and type_ not in ORGANISATION_TYPES:
         raise AccountError(_("Choose a type from the list."))
+    if country and country.strip():  # the headquarters country, kept as its ISO code (the register's rule)
+        from sip.partners.countries import resolve
+
+        code = resolve(country)
+        if code is None:
+            raise AccountError(_("Unknown country “%(value)s”: give an ISO 3166 code such as ML, or a name.",
+                                 value=country.strip()))
+        country = code
     # SQLite's lower() folds ASCII letters only, so the exact name is compared too ("École").
     taken = or_(func.lower(Organisation.name) == name.lower(), Organisation.name == name)
     if db.session.scalar(select(Organisation).where(taken)):

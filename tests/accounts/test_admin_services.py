@@ -191,7 +191,7 @@ def test_set_active_refuses_to_deactivate_oneself(actor):
 
 def test_create_organisation_trims_and_audits(actor):
     organisation = services.create_organisation("  Action Logistique Sahel ", " ALS ", "partner", "NNGO", " Mali ", actor)
-    assert (organisation.name, organisation.acronym, organisation.country) == ("Action Logistique Sahel", "ALS", "Mali")
+    assert (organisation.name, organisation.acronym, organisation.country) == ("Action Logistique Sahel", "ALS", "ML")
     assert audit_actions()[-1] == "organisation.created"
 
 

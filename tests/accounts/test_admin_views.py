@@ -499,7 +499,7 @@ def test_creating_an_organisation_records_it(app, client, secretariat):
     with app.app_context():
         organisation = db.session.scalar(select(Organisation))
         assert (organisation.name, organisation.acronym, organisation.kind, organisation.type, organisation.country) == (
-            "Logistics Partners", "LP", "stakeholder", "private", "Kenya")
+            "Logistics Partners", "LP", "stakeholder", "private", "KE")
     assert audit_actions(app) == ["organisation.created"]
 
 
