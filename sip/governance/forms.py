@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -25,7 +24,6 @@ RESPONSIBILITY_ROWS = 6  # empty rows offered; an activity with more bodies gets
 RESPONSIBILITY_MAX = 20
 DOCUMENT_MAX = 1024 * 1024  # a plan document is about 60 kB; a megabyte is a wrong file
 SAG_DECISIONS = ("endorse", "reject")
-GLM_DECISIONS = ("verify", "reject")
 
 
 def one_newline(value):
@@ -169,28 +167,6 @@ class SagDecisionForm(FlaskForm):
     decision = StringField(validators=[InputRequired(), AnyOf(SAG_DECISIONS)])
     note = TextAreaField(_l("Note (optional to endorse; required to reject: say why)"), filters=[one_newline, strip],
                          validators=[Length(max=NOTE_MAX)])
-
-
-class GlmDecisionForm(FlaskForm):
-    """The GLM plenary's decision, recorded by the secretariat: which GLM, on which date, verified or rejected."""
-
-    decision = StringField(validators=[InputRequired(), AnyOf(GLM_DECISIONS)])
-    glm = SelectField(_l("GLM"), validators=[InputRequired(message=_l("Choose the GLM."))])
-    on = DateField(_l("Date of the plenary"), validators=[InputRequired(message=_l(
-        "Give the date of the plenary, for example 2026-11-20."))])
-    note = TextAreaField(_l("Note (optional when verified; required when rejected: say why)"),
-                         filters=[one_newline, strip], validators=[Length(max=NOTE_MAX)])
-
-    def set_glms(self, periods) -> None:
-        """The GLM periods as choices: "GLM name (2026-Q4)"."""
-        self.glm.choices = choices([("", _l("— choose the GLM —"))]
-                                   + [(str(p.id), f"{p.glm_name} ({p.code})") for p in periods])
-
-    def problems(self) -> list[str]:
-        """Every error of the form, one sentence each."""
-        listed = [str(EXPIRED)] if "csrf_token" in self.errors else []
-        return listed + [f"{self[name].label.text}: {error}" for name, errors in self.errors.items()
-                         if name != "csrf_token" for error in errors]
 
 
 class AmendmentFilterForm(Form):

@@ -14,7 +14,6 @@ from sip.governance.forms import (
     EXPIRED,
     PROPOSAL_FORMS,
     AmendmentFilterForm,
-    GlmDecisionForm,
     HandOverForm,
     ImportForm,
     SagDecisionForm,
@@ -114,13 +113,10 @@ def _amendment_or_404(amendment_id: int):
     return queries.find_amendment(amendment_id) or abort(404)
 
 
-def _amendment_page(amendment, *, status: int = 200, sag_form=None, glm_form=None, problems=()):
-    """An amendment: what it changes, why, who proposed, endorsed and verified it; the decisions allowed."""
+def _amendment_page(amendment, *, status: int = 200, sag_form=None, problems=()):
+    """An amendment: what it changes, why, who proposed, endorsed and verified it; the decisions allowed (the GLM's
+    verdict is a decision of a GLM meeting, recorded on the meeting's page)."""
     actor = _actor()
-    strategy = current_strategy()
-    glm_form = glm_form or GlmDecisionForm(formdata=None)
-    glm_periods = services.glm_periods(strategy) if permissions.can_record_glm(actor, amendment) else []
-    glm_form.set_glms(glm_periods)
     outputs = queries.outputs_by_id([amendment.proposed_output_id, (amendment.before or {}).get("output_id")])
     slugs = [r["body"] for r in (amendment.proposed_responsibilities or [])]
     slugs += [r["body"] for r in ((amendment.before or {}).get("responsibilities") or [])]
@@ -130,7 +126,7 @@ def _amendment_page(amendment, *, status: int = 200, sag_form=None, glm_form=Non
         bodies=queries.bodies_by_slug(slugs), text_diffs=_text_diffs(amendment),
         conflicts=services.conflicts(amendment) if amendment.is_open else [],
         may_endorse=permissions.can_endorse(actor, amendment), may_record=permissions.can_record_glm(actor, amendment),
-        sag_form=sag_form or SagDecisionForm(formdata=None), glm_form=glm_form, glm_periods=glm_periods,
+        sag_form=sag_form or SagDecisionForm(formdata=None),
         problems=problems,
     ), status
 
@@ -178,37 +174,6 @@ def sag_decision(amendment_id: int):
                 number=found.id), "success")
     else:
         flash(_("Amendment %(number)d rejected, with your note.", number=found.id), "success")
-    return redirect(url_for("governance.amendment", amendment_id=found.id))
-
-
-@bp.post("/amendments/<int:amendment_id>/glm")
-@csrf.exempt  # the form checks its token itself, so that an expired page keeps what was typed
-@login_required
-def glm_decision(amendment_id: int):
-    """The secretariat records that a GLM plenary verified the endorsed amendment (the plan changes) or rejected it."""
-    found = _amendment_or_404(amendment_id)
-    actor = _actor()
-    if not permissions.can_record_glm(actor, found):
-        abort(403)
-    glms = services.glm_periods(current_strategy())
-    form = GlmDecisionForm()
-    form.set_glms(glms)
-    if not form.validate_on_submit():
-        return _amendment_page(found, status=400, glm_form=form, problems=form.problems())
-    period = next((p for p in glms if str(p.id) == form.glm.data), None)
-    verified = form.decision.data == "verify"
-    try:
-        version = services.record_glm(found, actor, verified, period, form.on.data, form.note.data)
-    except GovernanceError as refusal:
-        db.session.rollback()
-        return _amendment_page(_amendment_or_404(amendment_id), status=400, glm_form=form,
-                               problems=[str(refusal), *refusal.problems])
-    if verified:
-        flash(_("Recorded: %(glm)s verified amendment %(number)d. The plan now says so, in version %(tag)s.",
-                glm=period.glm_name, number=found.id, tag=version.tag), "success")
-    else:
-        flash(_("Recorded: %(glm)s rejected amendment %(number)d; the plan is unchanged.", glm=period.glm_name,
-                number=found.id), "success")
     return redirect(url_for("governance.amendment", amendment_id=found.id))
 
 

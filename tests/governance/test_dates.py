@@ -75,13 +75,15 @@ def test_a_glm_on_the_day_of_the_endorsement_may_verify_it(seeded, world, propos
 
 
 def test_the_glm_page_refuses_an_earlier_glm_with_the_reason_and_changes_nothing(seeded, world, proposed_in_december):
+    from tests.meetings.helpers import glm_meeting
+
     client = client_as(seeded, world, "secretariat")
     with seeded.app_context():
-        period_id = june_2024_glm().id
+        meeting = glm_meeting(june_2024_glm(), date(2024, 6, 20), person(world, "secretariat")).id
         before = snapshot()
     response = client.post(
-        f"/amendments/{proposed_in_december}/glm?lang=en",
-        data={"decision": "verify", "glm": str(period_id), "on": "2024-06-20", "note": ""})
+        f"/meetings/{meeting}/verdicts?lang=en",
+        data={"amendment": str(proposed_in_december), "method": "consensus", "outcome": "verify", "note": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Nothing was recorded." in page and "The SAG endorsed this amendment on December 2, 2026" in page

@@ -33,8 +33,6 @@ MATRIX = [
     ("governance.amendment", "GET", "/amendments/{proposed}", None, SIGNED_IN),
     ("governance.sag_decision", "POST", "/amendments/{proposed}/sag", {"decision": "endorse"},
      {"anonymous": 302, **dict.fromkeys(ROLES[1:], 403), "sag": 302}),
-    ("governance.glm_decision", "POST", "/amendments/{endorsed}/glm",
-     {"decision": "verify", "glm": "{glm}", "on": "2025-11-20"}, SECRETARIAT_WRITE),
     ("governance.propose_change", "GET", "/plan/activities/3.1.1.2/propose", None, CHANGE_READ),
     ("governance.propose_form", "GET", "/plan/activities/3.1.1.2/propose/edit_text", None, CHANGE_READ),
     ("governance.propose_form", "POST", "/plan/activities/3.1.1.2/propose/edit_text",

@@ -183,50 +183,71 @@ def test_only_the_sag_may_post_its_decision(seeded, world, propose, role, status
         assert snapshot() == before
 
 
-def glm_form(app, **changes) -> dict:
-    """What the GLM form posts: verified at the November 2026 GLM on 20 November 2026."""
+def glm_meeting_id(app, world, on: date = date(2026, 11, 20)) -> int:
+    """A GLM plenary of the November 2026 GLM held on `on`, scheduled by the secretariat; its id."""
+    from tests.governance.conftest import person
+    from tests.meetings.helpers import glm_meeting
+
     with app.app_context():
-        return {"decision": "verify", "glm": str(glm_period().id), "on": "2026-11-20", "note": "", **changes}
+        return glm_meeting(glm_period(), on, person(world, "secretariat"), title="GLM November 2026").id
 
 
-def test_the_secretariat_records_the_glm_and_the_plan_changes(seeded, world, propose, endorse):
+def verdict_form(made: int, **changes) -> dict:
+    """What the meeting's verdict form posts: the amendment verified by consensus."""
+    return {"amendment": str(made), "method": "consensus", "outcome": "verify", "note": "", **changes}
+
+
+def test_the_secretariat_records_the_glm_at_its_meeting_and_the_plan_changes(seeded, world, propose, endorse):
     made = propose()
     endorse(made)
+    meeting = glm_meeting_id(seeded, world)
     client = client_as(seeded, world, "secretariat")
-    assert "GLM November 2026 (2026-Q4)" in page_text(client.get(f"/amendments/{made}?lang=en"))
-    response = client.post(f"/amendments/{made}/glm", data=glm_form(seeded))
+    assert f"{made} · {TRAINING}" in page_text(client.get(f"/meetings/{meeting}?lang=en"))
+    response = client.post(f"/meetings/{meeting}/verdicts?lang=en", data=verdict_form(made))
     assert response.status_code == 302
+    assert "in version glm-2026-11-20" in page_text(client.get(response.headers["Location"]))
     html = page_text(client.get(f"/amendments/{made}?lang=en"))
-    assert "version glm-2026-11-20" in html and "Verified by the GLM plenary “GLM November 2026”" in html
+    assert "Verified by the GLM plenary “GLM November 2026”" in html
     with seeded.app_context():
         assert activity(TRAINING).text["fr"] == "Organiser des formations régionales en logistique humanitaire."
 
 
-@pytest.mark.parametrize("changes,message", [({"on": "2999-01-01"}, "cannot be in the future"),
-                                             ({"on": ""}, "Date of the plenary"),
-                                             ({"glm": "99999"}, "GLM"),
-                                             ({"decision": "reject", "note": ""}, "a note is required")])
-def test_a_bad_glm_record_is_refused_and_changes_nothing(seeded, world, propose, endorse, changes, message):
+@pytest.mark.parametrize("changes,message", [
+    ({"method": "vote", "votes_for": "3", "votes_against": "0", "votes_abstaining": "0"},
+     "only 0 partner organisations with a vote are recorded as present"),
+    ({"amendment": ""}, "Choose the amendment"),
+    ({"amendment": "99999"}, "Amendment"),
+    ({"outcome": "reject", "note": ""}, "a note is required")])
+def test_a_bad_glm_verdict_is_refused_and_changes_nothing(seeded, world, propose, endorse, changes, message):
     made = propose()
     endorse(made)
+    meeting = glm_meeting_id(seeded, world)
     client = client_as(seeded, world, "secretariat")
     with seeded.app_context():
         before = snapshot()
-    response = client.post(f"/amendments/{made}/glm?lang=en", data=glm_form(seeded, **changes))
+    response = client.post(f"/meetings/{meeting}/verdicts?lang=en", data=verdict_form(made, **changes))
     assert response.status_code == 400 and message in page_text(response)
     with seeded.app_context():
         assert snapshot() == before
 
 
-def test_without_a_glm_period_the_page_says_how_to_mark_one(seeded, world, propose, endorse):
+def test_a_glm_that_has_not_met_yet_cannot_verify_and_nothing_changes(seeded, world, propose, endorse):
     made = propose()
     endorse(made)
+    meeting = glm_meeting_id(seeded, world, on=date(2999, 1, 1))
+    client = client_as(seeded, world, "secretariat")
     with seeded.app_context():
-        period = glm_period()
-        period.glm, period.glm_name = False, None
-        db.session.commit()
+        before = snapshot()
+    assert client.post(f"/meetings/{meeting}/verdicts", data=verdict_form(made)).status_code == 403
+    with seeded.app_context():
+        assert snapshot() == before
+
+
+def test_the_amendment_page_sends_the_secretariat_to_the_glm_meetings(seeded, world, propose, endorse):
+    made = propose()
+    endorse(made)
     html = page_text(client_as(seeded, world, "secretariat").get(f"/amendments/{made}?lang=en"))
-    assert "No reporting period is marked as a GLM period yet" in html and 'href="/reports/periods"' in html
+    assert "Record its verdict on the meeting's page" in html and 'href="/meetings?kind=glm"' in html
 
 
 def test_proposed_text_is_escaped_on_every_page(seeded, world, propose, endorse, verify):
