@@ -48,6 +48,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json"
 
 
+def _problem(error: HTTPException):
+    """An error under /api as application/problem+json."""
+    body = {"type": "about:blank", "title": error.name, "status": error.code, "instance": request.path}
+    if error.code != 500 and error.description:
+        body["detail"] = error.description
+    response = jsonify(body)
+    response.status_code = error.code
+    response.mimetype = "application/problem+json"
+    if getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
+
+
 def _max_megabytes(app: Flask) -> str:
     """MAX_CONTENT_LENGTH in MB, for the 413 page."""
     limit = app.config.get("MAX_CONTENT_LENGTH") or 0
@@ -68,6 +81,8 @@ def register(app: Flask) -> None:
 
     def render(error: HTTPException):
         """The error page (or JSON); a bare page if even the template fails, so an error never becomes a traceback."""
+        if request.path.startswith("/api/"):  # the read API answers in RFC 9457 problem details, even at no route
+            return _problem(error)
         if _wants_json():
             return jsonify(error=error.name, status=error.code), error.code
         try:
