@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 # The formats of the report pack, in the order the exports page lists them.
-FORMATS = ("pdf", "pptx", "xlsx", "activities_csv", "updates_csv")
+FORMATS = ("pdf", "pptx", "xlsx", "activities_csv", "updates_csv", "activities_semicolon", "updates_semicolon")
 
 _weasyprint_error: list = []  # [None] once WeasyPrint imported, [message] once it failed: an import is tried once
 
@@ -119,7 +119,9 @@ def check() -> dict[str, FormatState]:
         "pdf": FormatState("pdf", _present(weasyprint_problem()), _present(chromium_problem())),
         "pptx": FormatState("pptx", _present(package_problem("pptx", "python-pptx", pptx),
                                              package_problem("xlsxwriter", "XlsxWriter", pptx))),
-        "xlsx": FormatState("xlsx", _present(package_problem("openpyxl", "openpyxl", _("Excel workbook")))),
+        "xlsx": FormatState("xlsx", _present(package_problem("xlsxwriter", "XlsxWriter", _("Excel workbook")))),
         "activities_csv": FormatState("activities_csv"),
         "updates_csv": FormatState("updates_csv"),
+        "activities_semicolon": FormatState("activities_semicolon"),
+        "updates_semicolon": FormatState("updates_semicolon"),
     }

@@ -5,7 +5,9 @@ from sip.exports.availability import FORMATS, check
 
 NAMES = {"pdf": "PDF report (/exports/glm.pdf)", "pptx": "PowerPoint deck (/exports/glm.pptx)",
          "xlsx": "Excel workbook (/exports/sip.xlsx)", "activities_csv": "Activities CSV (/exports/activities.csv)",
-         "updates_csv": "Updates CSV (/exports/updates.csv)"}
+         "updates_csv": "Updates CSV (/exports/updates.csv)",
+         "activities_semicolon": "Activities for Excel, semicolons (/exports/activities-semicolon.csv)",
+         "updates_semicolon": "Updates for Excel, semicolons (/exports/updates-semicolon.csv)"}
 
 
 @click.command("formats")

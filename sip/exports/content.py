@@ -26,14 +26,14 @@ from sip.dashboards import data
 from sip.dashboards.colours import STATUS_ORDER
 from sip.dashboards.selection import Periods
 from sip.dashboards.tables import CHANGE_LABELS, chart_labels, key_figures
+from sip.exports import sections
+from sip.exports.sections import Written, quarter_label, worth_reading, written
 from sip.extensions import db
 from sip.plan.models import ROLES, STATUSES, Activity, Outcome, Output, Pillar, Responsibility, Strategy
 from sip.reporting.delivery import DELIVERY_LABELS, DELIVERY_STATES
 from sip.reporting.models import ActivityStatus, ActivityUpdate, GroupReport, ReportingPeriod
 
 LANGUAGES = ("fr", "en")
-# How many quarters the charts and tables of the PDF and the slides show (the chosen one and those before).
-WINDOW = 8
 
 # A person's e-mail address or international phone number written into a report's free text is masked.
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -184,11 +184,73 @@ class Pack:
     pillars: list[PillarItem]
     body_names: dict[str, str]
     labels: dict[str, str]
+    glm: ReportingPeriod | None = None  # the GLM the pack is for (its quarter may be later than `period`)
+    window_periods: list[ReportingPeriod] = field(default_factory=list)
+    highlights: Written | None = None  # the executive summary in the pack's language (saved, else the draft)
+    highlights_saved: bool = False
+    pending_amendments: list = field(default_factory=list)
+    applied_amendments: list = field(default_factory=list)
 
     @property
     def code(self) -> str:
         """The chosen quarter: "2026-Q2"."""
         return self.period.code
+
+    def q(self, code: str) -> str:
+        """A quarter in the pack's language: "T2 2026" in French, "Q2 2026" in English."""
+        return quarter_label(code, self.lang)
+
+    @property
+    def quarter(self) -> str:
+        """The pack's quarter in its language: "T2 2026"."""
+        return self.q(self.code)
+
+    @property
+    def glm_name(self) -> str:
+        """The name of the GLM the pack is for, in the pack's language ("" when it is not a GLM's)."""
+        return sections.glm_name(self.glm, self.lang)
+
+    @property
+    def window_label(self) -> str:
+        """The window in words, named on every table: "T2 2025 – T2 2026"."""
+        return f"{self.q(self.window[0])} – {self.q(self.window[-1])}" if self.window else ""
+
+    @property
+    def never_reported(self) -> int:
+        """How many activities no accepted report has mentioned yet, as of the quarter."""
+        return sum(1 for pillar in self.pillars for a in pillar.activities if a.update is None)
+
+    @property
+    def summarised(self) -> bool:
+        """True when the plan is too large to list activity by activity (the dashboards summarise it by output)."""
+        from sip.dashboards.views import PLAN_DETAIL_LIMIT
+
+        return self.total > PLAN_DETAIL_LIMIT
+
+    def output_rows(self, pillar: PillarItem) -> list[tuple[str, str, list[int]]]:
+        """(output code, text, how many of its activities are in each status) of a pillar's outputs."""
+        return [(output.code, output.text, [sum(1 for a in output.activities if a.status == status)
+                                             for status in STATUS_ORDER])
+                for outcome in pillar.outcomes for output in outcome.outputs]
+
+    def next_steps(self) -> list[tuple[str, Written]]:
+        """(code, next steps) of the quarter's accepted updates, in plan order, without repeated or empty ones."""
+        found = [(a.code, a.update.next_steps) for pillar in self.pillars for a in pillar.activities
+                 if a.update and a.update.period == self.code and a.update.next_steps]
+        return [(code, written(text, self.lang)) for code, text in worth_reading(found)]
+
+    def on_time_rates(self) -> list[tuple[str, int, int, int | None]]:
+        """(body name, reports on time, reports due, on-time rate in %) of each reporting body over the window
+        (quarters not due yet are left out)."""
+        frame = self.compliance_window
+        due_states = ("on_time", "late", "overdue", "missing")
+        rows = []
+        for slug, name in self.compliance_names().items():
+            states = list(frame[frame["body"] == slug]["state"])
+            due = sum(1 for s in states if s in due_states)
+            on_time = sum(1 for s in states if s == "on_time")
+            rows.append((name, on_time, due, round(100 * on_time / due) if due else None))
+        return rows
 
     @property
     def accepted(self) -> bool:
@@ -198,7 +260,7 @@ class Pack:
     @property
     def window(self) -> list[str]:
         """The codes of the quarters the PDF's and slides' charts show, in time order."""
-        return [p.code for p in self.periods.window(self.period, WINDOW)]
+        return [p.code for p in self.window_periods]
 
     @property
     def compliance_window(self) -> pd.DataFrame:
@@ -223,11 +285,11 @@ class Pack:
     @property
     def title(self) -> str:
         """The report's title: the GLM it feeds, or the quarter."""
-        if self.period.glm and self.period.glm_name:
-            return _("Progress report for the %(glm)s", glm=self.period.glm_name)
-        if self.period.glm:
-            return _("Progress report for the GLM, %(period)s", period=self.code)
-        return _("Progress report, %(period)s", period=self.code)
+        if self.glm_name:
+            return _("Progress report for the %(glm)s", glm=self.glm_name)
+        if self.glm is not None:
+            return _("Progress report for the GLM, %(period)s", period=self.q(self.glm.code))
+        return _("Progress report, %(period)s", period=self.quarter)
 
     @property
     def text_column(self) -> str:
@@ -300,16 +362,18 @@ class Pack:
         found = [a for a in pillar.activities
                  if a.update and a.update.period == self.code and a.update.achievements and not a.update.no_progress]
         found.sort(key=lambda a: a.status != "completed")  # stable: plan order within each group
-        return [(a.code, a.update.achievements) for a in found[:limit]]
+        # what each activity achieved once per quarter: text written for several (boilerplate) is left out
+        unique = worth_reading([(a.code, a.update.achievements) for a in found])
+        return unique[:limit]
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
 def default_period(periods: Periods, today: date) -> ReportingPeriod | None:
-    """The quarter an export shows by default: the latest GLM quarter with an accepted report, else the dashboards'."""
-    glms = [p for p in periods.all if p.glm and p.id in periods.accepted]
-    return glms[-1] if glms else periods.default(today)
+    """The quarter an export proposes first: the upcoming GLM's (the first GLM quarter not over yet, else the
+    latest GLM's), else the dashboards'."""
+    return sections.upcoming_glm(periods, today) or periods.default(today)
 
 
 def _rank(period) -> object:
@@ -464,20 +528,27 @@ def _pillars(strategy_id: int, statuses: pd.DataFrame, counts: pd.DataFrame, lan
 
 
 def build_pack(strategy: Strategy, period: ReportingPeriod, lang: str, today: date | None = None,
-               periods: Periods | None = None) -> Pack:
-    """Read everything an export of the quarter says, in the language (call inside `force_locale(lang)`)."""
+               periods: Periods | None = None, glm: ReportingPeriod | None = None) -> Pack:
+    """Read everything an export of the quarter says, in the language (call inside `force_locale(lang)`); `glm` is
+    the GLM the pack is for, when it is one's (its data are those of `period`, the quarter that feeds it)."""
     today = today or date.today()
     periods = periods or Periods.of(strategy)
-    upto = periods.all[:periods.all.index(period) + 1]
-    previous, previous_is_glm = periods.previous_glm(period)
+    if glm is None and period.glm:
+        glm = period
+    previous, previous_is_glm = periods.previous_glm(glm or period)
+    if previous is not None and periods.all.index(previous) >= periods.all.index(period):
+        previous, previous_is_glm = periods.previous_glm(period)  # a GLM fed by an earlier quarter
+    shown = sections.window(periods, period, previous if previous_is_glm else None)
     statuses = data.activity_statuses(strategy, period)
     counts = data.status_counts(statuses)
-    compliance = data.compliance(strategy, upto, today)
-    return Pack(
+    compliance = data.compliance(strategy, shown, today)
+    since = previous.ends_on if previous is not None and previous_is_glm else None
+    pending, applied = sections.amendments(strategy, lang, since)
+    pack = Pack(
         lang=lang, strategy=strategy, strategy_title=pick(strategy.title, lang), period=period, periods=periods,
         previous=previous, previous_is_glm=previous_is_glm, generated_on=today,
         statuses=statuses, counts=counts,
-        over_time=data.status_over_time(strategy, upto),
+        over_time=data.status_over_time(strategy, shown),
         compliance=compliance,
         at_risk=data.at_risk(strategy, period),
         changes=data.changes_between(strategy, period, previous),
@@ -486,7 +557,12 @@ def build_pack(strategy: Strategy, period: ReportingPeriod, lang: str, today: da
                          latest_updates(strategy.id, period), contributions(strategy.id, period)),
         body_names=_body_names(lang),
         labels=chart_labels(),
+        glm=glm, window_periods=shown, pending_amendments=pending, applied_amendments=applied,
     )
+    from sip.exports.highlights import highlights_of
+
+    pack.highlights, pack.highlights_saved = highlights_of(pack)
+    return pack
 
 
 def _body_names(lang: str) -> dict[str, str]:

@@ -1,7 +1,9 @@
 """The dashboards' charts for the report pack: the same `sip.dashboards.charts` figures, drawn as SVG by kaleido.
 
-kaleido drives a headless Chromium (the system one, never a download). Each app process starts it at its first
-export and keeps it for the next ones (`KeptRenderer`, two tabs drawing at once), so only the first PDF pays the
+kaleido drives a headless Chromium (the system one, never a download), with its profile in SIP_CHROMIUM_PROFILE
+(under the instance folder: it writes nothing into the home or temporary folders). When there is a queue, only
+the worker draws charts (`sip.exports.store`): web servers start no browser. The worker starts it at its first
+PDF and keeps it for the next ones (`KeptRenderer`, two tabs drawing at once), so only the first PDF pays the
 browser's start-up (about 2 s). If that browser fails, the figures are drawn once more by a
 browser started for this export alone, and the kept one is started again next time. When no Chromium is there, or it
 fails, `render_svgs` raises ChartsUnavailable and the PDF is made without chart images, saying so.
@@ -12,8 +14,10 @@ import html
 import logging
 import re
 import threading
+from pathlib import Path
 
 import plotly.graph_objects as go
+from flask import current_app, has_app_context
 
 from sip.dashboards import charts, data
 from sip.dashboards.views import PLAN_DETAIL_LIMIT
@@ -27,6 +31,11 @@ log = logging.getLogger(__name__)
 WIDTH = 760
 SUNBURST_SIZE = 720
 RENDER_TIMEOUT = 60  # seconds for one figure
+
+
+def profile_folder() -> str | None:
+    """Chromium's profile folder: SIP_CHROMIUM_PROFILE (default: `chromium` in the instance folder)."""
+    return current_app.config.get("SIP_CHROMIUM_PROFILE") if has_app_context() else None
 
 
 class ChartsUnavailable(RuntimeError):
@@ -44,10 +53,13 @@ def build_figures(pack: Pack, titles: dict[str, str]) -> dict[str, go.Figure]:
         return figures
     labels = pack.labels
     figures["status-by-pillar"] = charts.status_by_pillar(pack.counts, labels, titles["status-by-pillar"])
-    figures["status-over-time"] = charts.status_trend(pack.over_time_window, labels, titles["status-over-time"])
+    # the quarters as the pack's readers write them ("T3 2026"), in the charts as in the tables
+    figures["status-over-time"] = charts.status_trend(pack.over_time_window.assign(
+        period=pack.over_time_window["period"].map(pack.q)), labels, titles["status-over-time"])
     if not pack.compliance_window.empty:
-        figures["compliance"] = charts.compliance_grid(pack.compliance_window, labels, titles["compliance"],
-                                                       pack.compliance_names())
+        figures["compliance"] = charts.compliance_grid(pack.compliance_window.assign(
+            period=pack.compliance_window["period"].map(pack.q)), labels, titles["compliance"],
+            pack.compliance_names())
     depth = "activity" if len(pack.statuses) <= PLAN_DETAIL_LIMIT else "output"  # as the SAG dashboard draws it
     figures["plan"] = charts.plan_sunburst(data.plan_tree(pack.statuses, pack.strategy, depth=depth), labels,
                                            titles["plan"])
@@ -69,8 +81,8 @@ class KeptRenderer:
     """A kaleido (headless Chromium, two tabs) on an event loop in a thread of its own, which the process keeps
     between exports; the figures of one export are drawn two at a time (about a quarter faster than one by one)."""
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, profile: str | None = None):
+        self.path, self.profile = path, profile
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sip-export-charts", daemon=True)
         self.thread.start()
@@ -84,7 +96,11 @@ class KeptRenderer:
         """Start the browser (on the renderer's loop)."""
         import kaleido
 
-        renderer = kaleido.Kaleido(path=self.path, n=TABS, mathjax=False, timeout=RENDER_TIMEOUT)
+        options = {}
+        if self.profile:
+            Path(self.profile).mkdir(parents=True, exist_ok=True)
+            options["tmp_dir"] = self.profile  # Chromium's profile folder (choreographer makes one inside it)
+        renderer = kaleido.Kaleido(path=self.path, n=TABS, mathjax=False, timeout=RENDER_TIMEOUT, **options)
         await renderer.open()
         return renderer
 
@@ -130,13 +146,13 @@ def _close_kept() -> None:
 atexit.register(_close_kept)
 
 
-def _render_kept(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
+def _render_kept(path: str, jobs: dict[str, tuple[go.Figure, dict]], profile: str | None = None) -> dict[str, str]:
     """Draw every figure with this process's kept renderer, starting it (or restarting it) when needed."""
     with _kept_lock:
         if _kept and _kept[0].path != path:
             _close_kept()
         if not _kept:
-            _kept.append(KeptRenderer(path))
+            _kept.append(KeptRenderer(path, profile))
         renderer = _kept[0]
     try:
         return renderer.draw(jobs)
@@ -170,9 +186,9 @@ def for_weasyprint(svg: str) -> str:
         svg = shorter
 
 
-def _draw_once(path: str, jobs: dict[str, tuple[go.Figure, dict]]) -> dict[str, str]:
+def _draw_once(path: str, jobs: dict[str, tuple[go.Figure, dict]], profile: str | None = None) -> dict[str, str]:
     """Draw every figure with a browser started for this export alone."""
-    renderer = KeptRenderer(path)
+    renderer = KeptRenderer(path, profile)
     try:
         return renderer.draw(jobs)
     finally:
@@ -187,13 +203,14 @@ def render_svgs(figures: dict[str, go.Figure]) -> dict[str, str]:
     if path is None:
         raise ChartsUnavailable(f"no Chromium at {chromium_path()}")
     jobs = {name: for_print(figure) for name, figure in figures.items()}
+    profile = profile_folder()
     try:
-        return _render_kept(path, jobs)
+        return _render_kept(path, jobs, profile)
     except Exception as error:  # noqa: BLE001  the kept browser failed: one more try with one of its own
         log.warning("the kept Chromium could not draw the export charts (%s); starting one for this export",
                     type(error).__name__)
     try:
-        return _draw_once(path, jobs)
+        return _draw_once(path, jobs, profile)
     except Exception as error:  # a browser that fails to start or to draw must not stop the report
         log.warning("export charts could not be drawn with %s: %s", path, type(error).__name__)
         raise ChartsUnavailable(f"{type(error).__name__}: {error}".splitlines()[0][:300]) from error

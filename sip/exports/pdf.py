@@ -15,6 +15,7 @@ from sip.dashboards.colours import COMPLIANCE_COLOURS
 from sip.exports.availability import chromium_problem
 from sip.exports.content import Pack, delivery_label, delivery_note, light
 from sip.exports.figures import ChartsUnavailable, build_figures, for_weasyprint, render_svgs
+from sip.exports.sections import extra_sections, glm_name, written
 
 STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
 
@@ -22,12 +23,12 @@ STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
 def chart_titles(pack: Pack) -> dict[str, str]:
     """The charts' captions, as the dashboards title them."""
     window = pack.window
-    span = {"first": window[0], "last": window[-1]}
+    span = {"first": pack.q(window[0]), "last": pack.q(window[-1])}
     return {
-        "status-by-pillar": _("Activities by status and pillar, %(scope)s", scope=pack.code),
+        "status-by-pillar": _("Activities by status and pillar, %(scope)s", scope=pack.quarter),
         "status-over-time": _("Statuses over the quarters, %(first)s to %(last)s", **span),
         "compliance": _("Reporting: who delivered on time, %(first)s to %(last)s", **span),
-        "plan": _("The plan as one picture, %(scope)s", scope=pack.code),
+        "plan": _("The plan as one picture, %(scope)s", scope=pack.quarter),
     }
 
 
@@ -61,7 +62,8 @@ def render_html(pack: Pack) -> str:
     images, charts_note = charts_for(pack, titles)
     fills = {state: f"#{light(colour)}" for state, colour in COMPLIANCE_COLOURS.items()}
     return render_template("exports/report.html", pack=pack, titles=titles, images=images, charts_note=charts_note,
-                           delivery_label=delivery_label, delivery_note=delivery_note(), compliance_fills=fills)
+                           delivery_label=delivery_label, delivery_note=delivery_note(), compliance_fills=fills,
+                           written=written, glm_name=glm_name, extra_sections=extra_sections(pack.lang))
 
 
 def render_pdf(pack: Pack) -> bytes:

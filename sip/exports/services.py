@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sip.dashboards.selection import Periods
 from sip.exports import availability
 from sip.exports.content import LANGUAGES, Pack, build_pack, default_period
+from sip.exports.sections import feeding
 from sip.plan.models import Strategy
 from sip.reporting.models import ReportingPeriod
 
@@ -37,9 +38,9 @@ def _pptx(pack: Pack) -> bytes:
 
 
 def _xlsx(pack: Pack) -> bytes:
-    from sip.exports.workbook import build_workbook
+    from sip.exports.book import build_book
 
-    return build_workbook(pack)
+    return build_book(pack)
 
 
 def _activities(pack: Pack) -> bytes:
@@ -52,6 +53,18 @@ def _updates(pack: Pack) -> bytes:
     from sip.exports.hxl import updates_csv
 
     return updates_csv(pack)
+
+
+def _activities_semicolon(pack: Pack) -> bytes:
+    from sip.exports.spreadsheet_csv import activities_semicolon
+
+    return activities_semicolon(pack)
+
+
+def _updates_semicolon(pack: Pack) -> bytes:
+    from sip.exports.spreadsheet_csv import updates_semicolon
+
+    return updates_semicolon(pack)
 
 
 @dataclass(frozen=True)
@@ -99,7 +112,20 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            _l("Every accepted update up to the quarter, one row per activity, quarter and reporting body, with HXL "
               "hashtags."),
            _l("Download the updates"), "text/csv", "sip-updates", "csv", _updates),
+    Format("activities_semicolon", "exports.activities_semicolon", _l("Activities for Excel (semicolons)"),
+           _l("The activities as a CSV file separated by semicolons, as Excel set to French opens it with a "
+              "double-click (no hashtag row)."),
+           _l("Download the activities for Excel"), "text/csv", "sip-activities-excel", "csv", _activities_semicolon),
+    Format("updates_semicolon", "exports.updates_semicolon", _l("Updates for Excel (semicolons)"),
+           _l("The accepted updates as a CSV file separated by semicolons, as Excel set to French opens it with a "
+              "double-click (no hashtag row)."),
+           _l("Download the updates for Excel"), "text/csv", "sip-updates-excel", "csv", _updates_semicolon),
 )}
+
+
+def pack_filename(code: str) -> str:
+    """The zip of a GLM's whole pack: "sip-glm-pack-2026-Q2.zip"."""
+    return f"sip-glm-pack-{code}.zip"
 
 
 class ExportError(Exception):
@@ -112,11 +138,18 @@ class ExportError(Exception):
 
 @dataclass
 class Choice:
-    """What an export is of: the strategy's periods, the quarter and the language."""
+    """What an export is of: the strategy's periods, the quarter whose data it shows, the language, and the GLM it
+    is for (its quarter may come after the data's: a GLM is fed by the last quarter accepted before it)."""
 
     periods: Periods
     period: ReportingPeriod
     lang: str
+    glm: ReportingPeriod | None = None
+
+    @property
+    def code(self) -> str:
+        """The quarter the export is named after: the GLM's, else the data's."""
+        return (self.glm or self.period).code
 
 
 def period_code(value: str | None) -> str:
@@ -142,12 +175,14 @@ def choose(strategy: Strategy, period: str | None, lang: str | None, default_lan
     if wanted not in LANGUAGES:
         raise ExportError(400, _("“%(value)s” is not a language of the report pack: choose fr (French) or en "
                                  "(English).", value=(lang or "")[:20]))
+    if chosen.glm:  # a GLM's pack shows the quarter that feeds it
+        return Choice(periods, feeding(periods, chosen), wanted, glm=chosen)
     return Choice(periods, chosen, wanted)
 
 
 def check_available(name: str) -> availability.FormatState:
     """The format's state on this server; ExportError (503) naming what to install when a part is missing."""
-    state = availability.check()[name]
+    state = availability.check().get(name) or availability.FormatState(name)
     if not state.available:
         raise ExportError(503, _("The %(format)s cannot be made on this server.", format=FORMATS[name].title),
                           [str(missing) for missing in state.missing])
@@ -163,14 +198,23 @@ class Export:
     mimetype: str
 
 
-def export(name: str, strategy: Strategy, choice: Choice, today: date | None = None) -> Export:
-    """Build one file of the report pack for the chosen quarter, in the chosen language."""
+def build_file(name: str, strategy: Strategy, choice: Choice, today: date | None = None) -> Export:
+    """Build one file of the report pack for the chosen quarter (or GLM), in the chosen language."""
     fmt = FORMATS[name]
     check_available(name)
     started = time.perf_counter()
     with force_locale(choice.lang):
-        pack = build_pack(strategy, choice.period, choice.lang, today=today, periods=choice.periods)
+        pack = build_pack(strategy, choice.period, choice.lang, today=today, periods=choice.periods, glm=choice.glm)
         content = fmt.build(pack)
-    log.info("export %s %s %s: %d bytes in %.1f s", name, choice.period.code, choice.lang, len(content),
+    log.info("export %s %s %s: %d bytes in %.1f s", name, choice.code, choice.lang, len(content),
              time.perf_counter() - started)
-    return Export(content, fmt.filename(choice.period.code, choice.lang), fmt.mimetype)
+    return Export(content, fmt.filename(choice.code, choice.lang), fmt.mimetype)
+
+
+def export(name: str, strategy: Strategy, choice: Choice, today: date | None = None) -> Export | None:
+    """One file of the pack: kept from an earlier build when the data have not changed, else built now (None when
+    the worker builds it: the PDF, when there is a queue)."""
+    from sip.exports import store
+
+    check_available(name)
+    return store.get(name, strategy, choice, today)

@@ -9,6 +9,7 @@ quarter); reporting is said in the words of /reports. Every label is in the pack
 """
 import io
 import math
+import zipfile
 from datetime import datetime, time, timezone
 
 from flask_babel import gettext as _
@@ -21,7 +22,10 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from sip.dashboards.colours import COMPLIANCE_COLOURS, STATUS_COLOURS, STATUS_ORDER
+from babel.dates import format_date
+
 from sip.exports.content import Pack, PillarItem, delivery_label, delivery_note, status_label
+from sip.exports.sections import Written, extra_sections, written
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.6)
@@ -31,9 +35,8 @@ MUTED = RGBColor(0x5A, 0x64, 0x70)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 PALE = RGBColor(0xD9, 0xE8, 0xF0)
 TITLE_SLIDE, TITLE_ONLY = 0, 5  # layouts of python-pptx's default template
-RISK_ROWS = 7  # risks listed on the risks slide; the others are counted, the PDF lists them all
-COMPLIANCE_QUARTERS = 4
 ACHIEVEMENTS = 5
+LARGE_PLAN_ROWS = 40  # rows of a table listed on slides when the plan is summarised by output (×100)
 MAX_TICKS = 10  # a count axis has at most this many steps, each a whole number of activities
 
 
@@ -88,7 +91,7 @@ def _text(slide, left, top, width, height, lines: list[tuple[str, int, bool, RGB
 
 def _footer(slide, pack: Pack, number: int) -> None:
     """Plan, quarter and slide number at the foot of the slide."""
-    text = f"{pack.strategy_title} · {pack.code} · {number}"
+    text = " · ".join(part for part in (pack.strategy_title, pack.glm_name, pack.quarter, str(number)) if part)
     _text(slide, MARGIN, HEIGHT - Inches(0.5), WIDTH - 2 * MARGIN, Inches(0.3), [(text, 10, False, MUTED)])
 
 
@@ -181,11 +184,12 @@ def title_slide(deck, pack: Pack) -> None:
         for run in paragraph.runs:
             run.font.size, run.font.bold, run.font.color.rgb = Pt(40), True, WHITE
     lines = [pack.strategy_title,
-             _("Quarter %(period)s · exported on %(date)s", period=pack.code, date=pack.generated_on.isoformat()),
+             _("Quarter %(period)s · exported on %(date)s", period=pack.quarter,
+               date=format_date(pack.generated_on, "long", locale=pack.lang)),
              _("Accepted reports only: drafts and reports under review are not counted.")]
     if not pack.accepted:
         lines.append(_("No report for %(period)s has been accepted yet: the statuses are those of the latest accepted "
-                       "reports before it.", period=pack.code))
+                       "reports before it.", period=pack.quarter))
     frame = subtitle.text_frame
     frame.text = lines[0]
     for line in lines[1:]:
@@ -199,7 +203,7 @@ def title_slide(deck, pack: Pack) -> None:
 def key_figures_slide(deck, pack: Pack) -> None:
     """How many activities are in each status, what changed since the last GLM, who reported."""
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
-    _title(slide, _("Key figures, %(period)s", period=pack.code))
+    _title(slide, _("Key figures, %(period)s", period=pack.quarter))
     box_width = (WIDTH - 2 * MARGIN - Inches(0.2) * 5) / 6
     for i, (status, count) in enumerate(pack.figures):
         left = MARGIN + i * (box_width + Inches(0.2))
@@ -216,7 +220,7 @@ def key_figures_slide(deck, pack: Pack) -> None:
             for run in paragraph.runs:
                 run.font.size, run.font.bold = Pt(36 if i_paragraph == 0 else 14), i_paragraph == 0
                 run.font.color.rgb = INK if dark else WHITE
-    since = (_("Since %(previous)s", previous=pack.previous.code) if pack.previous
+    since = (_("Since %(previous)s", previous=pack.q(pack.previous.code)) if pack.previous
              else _("Since the start of the plan"))
     changes = " · ".join(_labelled(label, count) for _kind, label, count in pack.change_counts())
     delivery = " · ".join(_labelled(label, count) for _state, label, count in pack.delivery())
@@ -226,8 +230,11 @@ def key_figures_slide(deck, pack: Pack) -> None:
     lines = [
         (_("%(total)s activities in the plan", total=pack.total), 20, True, INK),
         (_labelled(since, changes), 16, False, INK),
-        (_labelled(_("Reports for %(period)s", period=pack.code), reports), 16, False, INK),
+        (_labelled(_("Reports for %(period)s", period=pack.quarter), reports), 16, False, INK),
         (_labelled(_("At risk or delayed"), risks), 16, False, INK),
+        (ngettext("%(num)d activity has never been reported on: its status is still the plan's own.",
+                  "%(num)d activities have never been reported on: their status is still the plan's own.",
+                  pack.never_reported), 16, False, INK),
     ]
     _text(slide, MARGIN, Inches(3.3), Inches(6.2), Inches(3.2), lines)
     if pack.total:
@@ -243,10 +250,11 @@ def trend_slide(deck, pack: Pack) -> None:
     quarter (zeros included), so each column sums to the activities in the plan at that quarter."""
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
     window = pack.window
-    _title(slide, _("Statuses over the quarters, %(first)s to %(last)s", first=window[0], last=window[-1]))
+    _title(slide, _("Statuses over the quarters, %(first)s to %(last)s", first=pack.q(window[0]),
+                    last=pack.q(window[-1])))
     rows = pack.trend_rows()
     series = status_series(lambda s: [counts[STATUS_ORDER.index(s)] for _period, counts in rows])
-    _stacked_chart(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.4), [p for p, _c in rows], series,
+    _stacked_chart(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(5.4), [pack.q(p) for p, _c in rows], series,
                    horizontal=False)
     _footer(slide, pack, len(deck.slides))
 
@@ -265,11 +273,11 @@ def pillar_slide(deck, pack: Pack, pillar: PillarItem) -> None:
     _stacked_chart(slide, MARGIN, Inches(1.8), Inches(5.6), Inches(5.0),
                    [_("Outcome %(code)s", code=code) for code in outcomes], series, horizontal=True)
     achieved = pack.achievements(pillar, ACHIEVEMENTS)
-    heading = (_("Main achievements in %(period)s", period=pack.code), 18, True, ACCENT)
+    heading = (_("Main achievements in %(period)s", period=pack.quarter), 18, True, ACCENT)
     if achieved:
-        items = [(f"{code}  {shorten(text, 170)}", 13, False, INK) for code, text in achieved]
+        items = [(f"{code}  {_marked(shorten(text, 170), pack.lang)}", 13, False, INK) for code, text in achieved]
     else:
-        items = [(_("No achievement reported for this pillar in %(period)s.", period=pack.code), 14, False, MUTED)]
+        items = [(_("No achievement reported for this pillar in %(period)s.", period=pack.quarter), 14, False, MUTED)]
     box = _text(slide, Inches(6.6), Inches(1.8), WIDTH - Inches(6.6) - MARGIN, Inches(5.0), [heading])
     frame = box.text_frame
     for text, size, bold, colour in items:
@@ -281,61 +289,160 @@ def pillar_slide(deck, pack: Pack, pillar: PillarItem) -> None:
     _footer(slide, pack, len(deck.slides))
 
 
+def lines_needed(text: str, width_inches: float, size: int) -> int:
+    """About how many lines a text takes in a box this wide at this size (an average character is half the size
+    wide)."""
+    per_line = max(8, int(width_inches * 72 / (size * 0.5)))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in (text or "").split("\n"))
+
+
+def paged_rows(rows: list[list[str]], widths: list[float], total_width: float, size: int,
+               budget: int) -> list[list[list[str]]]:
+    """Rows split into slides, whole rows only, so that each slide's rows fit `budget` lines of text."""
+    share = [total_width * w / sum(widths) for w in widths]
+    pages, page, used = [], [], 0
+    for row in rows:
+        height = max(lines_needed(value, width - 0.12, size) for value, width in zip(row, share, strict=True))
+        if page and used + height > budget:
+            pages.append(page)
+            page, used = [], 0
+        page.append(row)
+        used += height
+    if page or not pages:
+        pages.append(page)
+    return pages
+
+
+def table_slides(deck, pack: Pack, title: str, header: list[str], rows: list[list[str]], widths: list[float],
+                 empty: str, intro: str = "", size: int = 12, fills=None) -> None:
+    """A table over as many slides as its rows need, whole rows on each ("(continued)" in the title after the
+    first): no text is cut off. `fills(row) -> {column: (fill colour, dark text)}` colours cells."""
+    if pack.summarised and len(rows) > LARGE_PLAN_ROWS:  # a plan of thousands: the deck stays a deck
+        more = len(rows) - LARGE_PLAN_ROWS
+        rows = rows[:LARGE_PLAN_ROWS] + [[ngettext("And %(num)d more: the workbook lists every one.",
+                                                   "And %(num)d more: the workbook lists them all.", more)]
+                                         + [""] * (len(header) - 1)]
+    width_inches = (WIDTH - 2 * MARGIN) / 914400
+    top = Inches(1.45 + (0.5 if intro else 0))
+    budget = int(((HEIGHT - top - Inches(0.9)) / 914400) * 72 / (size * 1.35)) - 2  # header row and margins
+    pages = paged_rows(rows, widths, width_inches, size, budget) if rows else [[]]
+    for number, page in enumerate(pages):
+        slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
+        _title(slide, title if number == 0 else _("%(title)s (continued)", title=title))
+        if intro and number == 0:
+            _text(slide, MARGIN, Inches(1.3), WIDTH - 2 * MARGIN, Inches(0.5), [(intro, 13, False, MUTED)])
+        if not page:
+            _text(slide, MARGIN, top, WIDTH - 2 * MARGIN, Inches(1), [(empty, 18, False, MUTED)])
+        else:
+            table = _table(slide, MARGIN, top, WIDTH - 2 * MARGIN, [header, *page], widths, size=size)
+            for r, row in enumerate(page, start=1):
+                for c, (colour, dark) in (fills(row) if fills else {}).items():
+                    cell = table.cell(r, c)
+                    cell.fill.solid()
+                    cell.fill.fore_color.rgb = _rgb(colour)
+                    for run in cell.text_frame.paragraphs[0].runs:
+                        run.font.color.rgb = INK if dark else WHITE
+        _footer(slide, pack, len(deck.slides))
+
+
+def _marked(text, lang: str) -> str:
+    """Text the bodies wrote, with "(original in English)" when it is not in the pack's language."""
+    found = written(text, lang) if not isinstance(text, Written) else text
+    return f"{found.text} {found.mark}" if found.original else found.text
+
+
+def highlights_slides(deck, pack: Pack) -> None:
+    """The executive summary, a paragraph a line, continued on a new slide when long."""
+    paragraphs = [p.strip() for p in pack.highlights.text.split("\n\n") if p.strip()]
+    if pack.highlights.original:
+        paragraphs.append(pack.highlights.mark)
+    table_slides(deck, pack, _("Highlights"), [_("Executive summary")], [[p] for p in paragraphs], [1],
+                 _("No highlights written."), size=16)
+
+
+def changes_slides(deck, pack: Pack) -> None:
+    """What changed since the last GLM: every completed activity, every new risk, every other change, before →
+    after."""
+    since = pack.q(pack.previous.code) if pack.previous is not None else _("the start of the plan")
+    rows = []
+    for kind, label, _count in pack.change_counts():
+        for change in pack.changes_of(kind):
+            rows.append([label, change["code"], change["text"],
+                         f"{status_label(change['before'])} → {status_label(change['after'])}"])
+    table_slides(deck, pack, _("What changed since the last GLM"),
+                 [_("Change"), _("Code"), _("Activity"), _("Before → after")], rows, [2.2, 1.1, 6.0, 2.8],
+                 _("No status has changed since %(since)s.", since=since),
+                 intro=_("Since %(since)s: ", since=since) + " · ".join(
+                     _labelled(label, count) for _kind, label, count in pack.change_counts()), size=11)
+
+
+def amendments_slides(deck, pack: Pack) -> None:
+    """The amendments for verification at this GLM (the plenary's decision item), and those applied since the
+    last GLM."""
+    def rows_of(items):
+        return [[str(item.number), item.kind, item.code, item.text, _marked(item.rationale, pack.lang)]
+                for item in items]
+
+    header = [_("No."), _("Change"), _("Code"), _("Activity"), _("Rationale")]
+    widths = [0.7, 1.8, 1.1, 4.6, 4.0]
+    table_slides(deck, pack, _("Amendments for verification at this GLM"), header, rows_of(pack.pending_amendments),
+                 widths, _("None pending: no amendment endorsed by the SAG waits for the plenary."), size=11)
+    table_slides(deck, pack, _("Amendments applied since the last GLM"), header, rows_of(pack.applied_amendments),
+                 widths, _("None."), size=11)
+
+
 def risks_slide(deck, pack: Pack) -> None:
-    """The activities at risk or delayed, with the support requested from the SAG."""
-    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
-    _title(slide, _("Activities at risk or delayed"))
+    """The activities at risk or delayed, with the support requested from the SAG: every one, over as many slides
+    as they need."""
     risks = pack.risks()
-    if not risks:
-        _text(slide, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(1),
-              [(_("No activity is at risk or delayed as of %(period)s.", period=pack.code), 18, False, MUTED)])
-    else:
-        rows = [[_("Code"), _("Activity"), _("Status"), _("Responsible bodies"), _("Support requested")]]
-        for risk in risks[:RISK_ROWS]:
-            rows.append([risk["code"], shorten(risk["text"], 110), status_label(risk["status"]), risk["bodies"],
-                         shorten(risk["support"], 140) or "—"])
-        table = _table(slide, MARGIN, Inches(1.5), WIDTH - 2 * MARGIN, rows, [1.1, 4.2, 1.3, 1.8, 4.0], size=12)
-        for r, risk in enumerate(risks[:RISK_ROWS], start=1):
-            cell = table.cell(r, 2)
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = _rgb(STATUS_COLOURS[risk["status"]])
-            for run in cell.text_frame.paragraphs[0].runs:
-                run.font.color.rgb = INK if risk["status"] == "at_risk" else WHITE
-        if len(risks) > RISK_ROWS:
-            more = len(risks) - RISK_ROWS
-            _text(slide, MARGIN, HEIGHT - Inches(1.0), WIDTH - 2 * MARGIN, Inches(0.4), [(
-                ngettext("And %(num)d more: the PDF report lists every one.",
-                         "And %(num)d more: the PDF report lists them all.", more), 12, False, MUTED)])
-    _footer(slide, pack, len(deck.slides))
+    rows = [[risk["code"], risk["text"], status_label(risk["status"]), risk["bodies"],
+             _marked(risk["support"], pack.lang) or "—"] for risk in risks]
+    status_of = {status_label(s): s for s in STATUS_COLOURS}
+
+    def fills(row):
+        status = status_of.get(row[2])
+        return {2: (STATUS_COLOURS[status], status == "at_risk")} if status else {}
+
+    table_slides(deck, pack, _("Risks and delays, with the support asked of the SAG"),
+                 [_("Code"), _("Activity"), _("Status"), _("Responsible bodies"), _("Support requested")], rows,
+                 [1.1, 4.2, 1.3, 1.8, 4.0], _("No activity is at risk or delayed as of %(period)s.",
+                                              period=pack.quarter), size=11, fills=fills)
 
 
 def compliance_slide(deck, pack: Pack) -> None:
-    """Who reported on time, late or not at all over the last quarters: every reporting body, in the words of
-    /reports."""
-    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
-    periods = pack.window[-COMPLIANCE_QUARTERS:]
-    _title(slide, _("Reporting: who delivered on time, %(first)s to %(last)s", first=periods[0], last=periods[-1]))
+    """Who reported on time, late or not at all over the pack's window, and each body's on-time rate, in the words
+    of /reports."""
+    periods = pack.window
     body_rows = pack.compliance_rows(periods)
-    if not body_rows:
-        _text(slide, MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(1),
-              [(_("No body has a report to file, so no report is expected."), 18, False, MUTED)])
-    else:
-        rows = [[_("Body"), *periods]] + [[name, *(delivery_label(s) for s in states)]
-                                          for name, states in body_rows]
-        size = 13 if len(rows) <= 9 else 11 if len(rows) <= 12 else 9  # every reporting body on one slide
-        table = _table(slide, MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, rows, [3.2] + [1.5] * len(periods), size=size)
-        for r, (_name, states) in enumerate(body_rows, start=1):
-            for c, state in enumerate(states, start=1):
-                if state:
-                    cell = table.cell(r, c)
-                    cell.fill.solid()
-                    cell.fill.fore_color.rgb = _rgb(COMPLIANCE_COLOURS[state])
-                    dark_fill = state in ("on_time", "missing")  # white text reads on these two only
-                    for run in cell.text_frame.paragraphs[0].runs:
-                        run.font.color.rgb = WHITE if dark_fill else INK
-        _text(slide, MARGIN, HEIGHT - Inches(1.45), WIDTH - 2 * MARGIN, Inches(0.8),
-              [(delivery_note(), 11, False, MUTED)])
-    _footer(slide, pack, len(deck.slides))
+    rates = {name: rate for name, _on_time, _due, rate in pack.on_time_rates()}
+    rows = [[name, *(delivery_label(s) for s in states), "—" if rates.get(name) is None else f"{rates[name]} %"]
+            for name, states in body_rows]
+    labels = {delivery_label(state): state for state in COMPLIANCE_COLOURS}
+
+    def fills(row):
+        return {c: (COMPLIANCE_COLOURS[labels[v]], labels[v] not in ("on_time", "missing"))
+                for c, v in enumerate(row[1:-1], start=1) if v in labels}
+
+    table_slides(deck, pack, _("Reporting compliance, %(window)s", window=pack.window_label),
+                 [_("Body"), *(pack.q(p) for p in periods), _("On-time rate")], rows,
+                 [3.2] + [1.3] * len(periods) + [1.3],
+                 _("No body has a report to file, so no report is expected."), intro=delivery_note(), size=10,
+                 fills=fills)
+
+
+def next_steps_slides(deck, pack: Pack) -> None:
+    """What the bodies plan next, from the quarter's accepted updates."""
+    rows = [[code, _marked(step, pack.lang)] for code, step in pack.next_steps()]
+    table_slides(deck, pack, _("Next steps"), [_("Code"), _("Next steps")], rows, [1.2, 10.8],
+                 _("No next step reported for %(period)s.", period=pack.quarter), size=12)
+
+
+def extra_slides(deck, pack: Pack) -> None:
+    """The sections of the other registers (participation), one table each."""
+    for title, frame in extra_sections(pack.lang):
+        rows = [[str(value) for value in row] for row in frame.itertuples(index=False)]
+        table_slides(deck, pack, title, [str(c) for c in frame.columns], rows, [1] * len(frame.columns),
+                     _("None."), size=12)
 
 
 def describe(properties, pack: Pack) -> None:
@@ -354,13 +461,62 @@ def build_deck(pack: Pack) -> bytes:
     deck.slide_width, deck.slide_height = WIDTH, HEIGHT
     describe(deck.core_properties, pack)
     title_slide(deck, pack)
+    highlights_slides(deck, pack)
     key_figures_slide(deck, pack)
     if pack.total:
         trend_slide(deck, pack)
+    changes_slides(deck, pack)
+    amendments_slides(deck, pack)
     for pillar in pack.pillars:
         pillar_slide(deck, pack, pillar)
     risks_slide(deck, pack)
     compliance_slide(deck, pack)
+    next_steps_slides(deck, pack)
+    extra_slides(deck, pack)
+    tag_language(deck, pack.lang)
     buffer = io.BytesIO()
     deck.save(buffer)
+    return retag_parts(buffer.getvalue(), LANGUAGE_TAGS[pack.lang])
+
+
+LANGUAGE_TAGS = {"fr": "fr-FR", "en": "en-GB"}
+MARKS = {"(original in English)": "en", "(original en français)": "fr"}
+
+
+def _runs(deck):
+    """Every text run of the deck's slides: text boxes, placeholders and table cells."""
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            frames = []
+            if shape.has_text_frame:
+                frames.append(shape.text_frame)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                frames += [cell.text_frame for row in shape.table.rows for cell in row.cells]
+            for frame in frames:
+                for paragraph in frame.paragraphs:
+                    yield from paragraph.runs
+
+
+def tag_language(deck, lang: str) -> None:
+    """Every run in the pack's language for spelling and screen readers; a text marked as written in the other
+    language is tagged with that one."""
+    for run in _runs(deck):
+        tag = LANGUAGE_TAGS[lang]
+        for mark, original in MARKS.items():
+            if run.text.endswith(mark):
+                tag = LANGUAGE_TAGS[original]
+        run._r.get_or_add_rPr().set("lang", tag)
+
+
+def retag_parts(content: bytes, tag: str) -> bytes:
+    """The template's masters, layouts, defaults and charts in the pack's language instead of en-US."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.endswith(".xml") and not item.filename.startswith("ppt/slides/"):
+                data = data.replace(b'lang="en-US"', f'lang="{tag}"'.encode()).replace(
+                    b'<c:lang val="en-US"/>', f'<c:lang val="{tag}"/>'.encode())
+            target.writestr(item, data)
     return buffer.getvalue()

@@ -64,11 +64,11 @@ def plan_columns(pack: Pack) -> list[Column]:
         Column(_("Pillar"), "#activity+pillar+code", 8, lambda r: r.pillar.number),
         Column(_("Code"), "#activity+code", 10, lambda r: r.activity.code),
         Column(_("Activity"), f"#activity+name{i}", 60, lambda r: r.activity.text),
-        Column(_("Status as of %(period)s", period=pack.code), f"#status+name{i}", 16,
+        Column(_("Status as of %(period)s", period=pack.quarter), f"#status+name{i}", 16,
                lambda r: labels.get(r.activity.status, r.activity.status)),
         Column(_("Responsible bodies"), "#org+impl", 30, lambda r: r.activity.bodies_text),
         Column(_("Reported in"), "#date+quarter+reported", 11,
-               lambda r: r.activity.update.period if r.activity.update else ""),
+               lambda r: pack.q(r.activity.update.period) if r.activity.update else ""),
         Column(_("Reported on"), "#date+reported", 12,
                lambda r: r.activity.update.reported_on if r.activity.update else None),
         Column(_("Progress (%)"), "#indicator+progress+pct", 11,
@@ -92,8 +92,9 @@ def update_columns(pack: Pack) -> list[Column]:
     """The updates' columns: quarter, activity, reporting body, status, progress and what the body wrote; a
     contribution note of a body that is not accountable has no status."""
     i, labels = f"+i_{pack.lang}", status_labels()
+    yes, no = _("Yes"), _("No")  # a yes/no word, as a reader filters on it
     return [
-        Column(_("Quarter"), "#date+quarter", 10, lambda r: r.update.period),
+        Column(_("Quarter"), "#date+quarter", 10, lambda r: pack.q(r.update.period)),
         Column(_("Pillar"), "#activity+pillar+code", 8, lambda r: r.pillar),
         Column(_("Code"), "#activity+code", 10, lambda r: r.activity.code),
         Column(_("Activity"), f"#activity+name{i}", 50, lambda r: r.activity.text),
@@ -104,13 +105,13 @@ def update_columns(pack: Pack) -> list[Column]:
         Column(_("Next steps"), "#description+next_steps", 45, lambda r: r.update.next_steps),
         Column(_("Support requested"), "#description+support", 45, lambda r: r.update.support_needed),
         Column(_("No progress this quarter"), "#indicator+no_progress+bool", 12,
-               lambda r: 1 if r.update.no_progress else 0),
+               lambda r: yes if r.update.no_progress else no),
         Column(_("Reported by"), "#org+impl", 18, lambda r: pack.body_names.get(r.update.body, r.update.body)),
         Column(_("Reported on"), "#date+reported", 12, lambda r: r.update.reported_on),
         Column(_("Evidence links"), "#meta+url", 40, lambda r: r.update.evidence_links),
         Column(_("Status code"), "#status+code", 13, lambda r: r.update.status),
         Column(_("Reporting body code"), "#org+impl+code", 16, lambda r: r.update.body),
         Column(_("Contribution note (sets no status)"), "#indicator+contribution+bool", 14,
-               lambda r: 1 if r.update.contribution else 0),
+               lambda r: yes if r.update.contribution else no),
     ]
 

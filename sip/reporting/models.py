@@ -34,9 +34,32 @@ class ReportingPeriod(db.Model):
     opens_on: Mapped[date | None] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)
     glm: Mapped[bool] = mapped_column(Boolean, default=False)
-    glm_name: Mapped[str | None] = mapped_column(String(120))
+    # The GLM's name in both languages ({"fr": "GLM juin 2026", "en": "GLM June 2026"}): readers see it in theirs.
+    glm_names: Mapped[dict | None] = mapped_column(JSON)
 
     reports = relationship("GroupReport", back_populates="period")
+
+    @property
+    def glm_name(self) -> str | None:
+        """The GLM's name in the reader's language (the other language's when it has none in this one)."""
+        from sip.core.i18n import current_language, pick
+
+        try:
+            lang = current_language()
+        except RuntimeError:  # no app: the name as first written
+            lang = "en"
+        return pick(self.glm_names, lang) or None
+
+    @glm_name.setter
+    def glm_name(self, value: str | dict | None) -> None:
+        """A dict sets both languages; a new single name is taken for both (an unchanged one keeps the other's)."""
+        if isinstance(value, dict):
+            names = {lang: (text or "").strip() for lang, text in value.items() if (text or "").strip()}
+            self.glm_names = names or None
+        elif not (value or "").strip():
+            self.glm_names = None
+        elif value.strip() not in (self.glm_names or {}).values():
+            self.glm_names = {"fr": value.strip(), "en": value.strip()}
 
     @property
     def code(self) -> str:

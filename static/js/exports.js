@@ -32,3 +32,43 @@
     timer = window.setTimeout(clear, 30000);
   });
 }());
+
+/* While a file of the pack is being built (by the worker), the list of files asks the server every few seconds and
+   says when each is ready. */
+(function () {
+  "use strict";
+
+  var list = document.getElementById("file-states");
+  if (!list || !window.fetch) {
+    return;
+  }
+
+  function building() {
+    return list.querySelector('.file-state[data-state="building"]') !== null;
+  }
+
+  function refresh() {
+    window.fetch(list.getAttribute("data-status-url"), {credentials: "same-origin"})
+      .then(function (answer) { return answer.ok ? answer.json() : null; })
+      .then(function (status) {
+        if (!status) {
+          return;
+        }
+        Object.keys(status.files).forEach(function (name) {
+          var item = list.querySelector('[data-file="' + name + '"] .file-state');
+          var state = status.files[name];
+          if (item && item.getAttribute("data-state") !== state) {
+            item.setAttribute("data-state", state);
+            item.textContent = list.getAttribute("data-" + state) || state;
+          }
+        });
+        if (building()) {
+          window.setTimeout(refresh, 3000);
+        }
+      });
+  }
+
+  if (building()) {
+    window.setTimeout(refresh, 3000);
+  }
+}());

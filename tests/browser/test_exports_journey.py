@@ -1,6 +1,8 @@
-"""The report pack in a real browser: the secretariat picks a quarter and French, downloads the workbook and the PDF."""
+"""The report pack in a real browser: the secretariat picks a quarter and French, downloads the workbook and the PDF,
+then the whole pack as one zip."""
 import io
 import re
+import zipfile
 from datetime import date
 
 from openpyxl import load_workbook
@@ -57,7 +59,7 @@ def test_secretariat_downloads_the_workbook_and_the_pdf_in_french(live_server, l
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     book = load_workbook(saved)
-    plan = [list(row) for row in book.worksheets[1].iter_rows(values_only=True)]
+    plan = [list(row) for row in book["Plan"].iter_rows(values_only=True)]
     assert plan[0][0] == "Pilier"
     assert plan[1][0] == "#activity+pillar+code"  # the HXL hashtag row, as in the CSV
     assert len(plan) == 52  # the header, the hashtags and the plan's 50 activities
@@ -80,4 +82,21 @@ def test_secretariat_downloads_the_workbook_and_the_pdf_in_french(live_server, l
     # The files were in French; the pages stay in English, as the reader chose.
     page.reload()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    # The whole pack of that GLM in one click: every file in both languages and a README naming them.
+    page.goto(f"{live_server}/exports?period=2026-Q2")
+    # the list of files says which are built (the page is in English: the English files are not built yet)
+    expect(page.locator("#file-states [data-file=pdf] .file-state")).to_have_attribute("data-state", "missing")
+    with page.expect_download(timeout=120_000) as zip_download:
+        page.get_by_role("link", name="Download the whole pack (zip)").click()
+    download = zip_download.value
+    assert download.suggested_filename == "sip-glm-pack-2026-Q2.zip"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    archive = zipfile.ZipFile(saved)
+    names = set(archive.namelist())
+    assert {"README.txt", "sip-glm-report-2026-Q2-fr.pdf", "sip-glm-report-2026-Q2-en.pdf",
+            "sip-glm-slides-2026-Q2-fr.pptx", "sip-data-2026-Q2-en.xlsx"} <= names
+    readme = archive.read("README.txt").decode("utf-8")
+    assert all(name in readme for name in names - {"README.txt"})
     assert problems == []

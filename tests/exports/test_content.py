@@ -5,6 +5,7 @@ import pytest
 from flask_babel import force_locale
 
 from sip.dashboards.selection import Periods
+from sip.exports import services as export_services
 from sip.exports.content import build_pack, default_period, redact, update_history
 from sip.extensions import db
 from sip.plan.models import Strategy
@@ -100,11 +101,14 @@ def test_redact_masks_emails_and_phone_numbers_only(text, expected):
     assert redact(text) == expected
 
 
-def test_default_quarter_is_the_latest_glm_quarter_with_an_accepted_report(quarters, open_period, make_report):
+def test_default_quarter_is_the_upcoming_glm_s_and_its_pack_shows_the_quarter_that_feeds_it(quarters, open_period):
     open_period("2026-Q4", date(2027, 1, 15), glm="GLM November 2026")  # a GLM quarter, nothing accepted yet
     with quarters.app_context():
-        periods = Periods.of(current_strategy())
-        assert default_period(periods, TODAY).code == "2026-Q2"
+        strategy = current_strategy()
+        periods = Periods.of(strategy)
+        assert default_period(periods, TODAY).code == "2026-Q4"
+        choice = export_services.choose(strategy, None, "en", "en", today=TODAY)
+        assert (choice.code, choice.period.code) == ("2026-Q4", "2026-Q3")  # the last quarter accepted before it
 
 
 def test_pack_is_written_in_the_forced_language(quarters):

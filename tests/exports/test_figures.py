@@ -129,7 +129,7 @@ def test_the_pdfs_trend_draws_every_status_so_each_quarter_sums_to_the_plan_with
                           ("2026-Q2", "planned", 1), ("2026-Q2", "completed", 1)], columns=["period", "status", "count"])
     statuses = pd.DataFrame({"code": ["1.1.1.1", "1.1.1.2"], "pillar": [1, 1], "status": ["planned", "completed"]})
     pack = SimpleNamespace(statuses=statuses, labels={}, counts=data.status_counts(statuses), over_time_window=trend,
-                           compliance_window=pd.DataFrame(), strategy=None)
+                           compliance_window=pd.DataFrame(), strategy=None, q=lambda code: code)
     monkeypatch.setattr(data, "plan_tree", lambda *args, **kwargs: pd.DataFrame(
         [("activity:1", "", "1", "activity", "planned")], columns=["id", "parent", "label", "level", "status"]))
     figure, _options = for_print(build_figures(pack, TITLES)["status-over-time"])
@@ -155,7 +155,7 @@ def test_the_packs_trend_sums_each_quarter_to_the_activities_of_the_plan_at_that
         choice = services.choose(strategy, GLM_PERIOD, "en", "en", today=DEMO_TODAY)
         pack = build_pack(strategy, choice.period, "en", today=DEMO_TODAY, periods=choice.periods)
         figure = build_figures(pack, TITLES)["status-over-time"]
-        in_plan = {f"{year}-Q{quarter}": count for year, quarter, count in db.session.execute(
+        in_plan = {f"Q{quarter}\u00a0{year}": count for year, quarter, count in db.session.execute(
             select(ReportingPeriod.year, ReportingPeriod.quarter, func.count(ActivityStatus.id))
             .join(ActivityStatus, ActivityStatus.period_id == ReportingPeriod.id)
             .where(ReportingPeriod.strategy_id == strategy.id)
