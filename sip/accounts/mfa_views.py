@@ -26,7 +26,7 @@ ENROL_SECRET = "_mfa_secret"  # noqa: S105  session key of the secret being set 
 PENDING_SECONDS = {"code": 5 * 60, "enrol": 15 * 60}
 # What a signed-in person who must set up two-step sign-in may still reach before doing so.
 ENROLMENT_EXEMPT = {"static", "mfa.enable", "mfa.code", "mfa.enrol", "accounts.logout", "core.healthz",
-                    "dashboards_assets.plotly"}
+                    "dashboards_assets.plotly", "core.service_worker"}
 
 
 # --- the sign-in waiting for its second step ------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import safe_join
 
 from sip.core.parts import PartCache
@@ -142,8 +143,22 @@ def serve_static(files: StaticFiles, filename: str) -> Response:
     return response
 
 
+class PublicResponsesSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, except that a public response (a static file, plotly.js: the same bytes for everyone)
+    neither says `Vary: Cookie` nor refreshes the cookie when the request only read the session: a shared office
+    proxy may then keep one copy for every reader instead of one per person."""
+
+    def save_session(self, app, session, response) -> None:
+        """Save as Flask does, except on a public response whose request changed nothing in the session: no cookie
+        refreshed, no Vary (the session is saved again by the next page anyway)."""
+        if response.cache_control.public and not session.modified:
+            return
+        super().save_session(app, session, response)
+
+
 def install(app: Flask) -> None:
     """Serve static files from memory under versioned addresses, and gzip text responses."""
+    app.session_interface = PublicResponsesSessionInterface()
     files = StaticFiles(app.static_folder)
     app.extensions["sip_static_files"] = files
     app.view_functions["static"] = lambda filename: serve_static(files, filename)

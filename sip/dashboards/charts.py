@@ -225,3 +225,23 @@ def plan_sunburst(tree_df, labels: dict[str, str], title: str) -> go.Figure:
     return _layout(figure, title, xaxis=hidden, yaxis=hidden, height=560, showlegend=bool(present),
                    legend={"orientation": "h", "yanchor": "top", "y": 0, "xanchor": "left", "x": 0,
                            "font": {"color": MUTED}})
+
+
+def plotly_config(language: str) -> dict:
+    """How plotly.js shows every dashboard chart to a reader of `language` ("fr" or "en").
+
+    No toolbar: its 40 buttons were tab stops inside an element announced as an image, labelled in English, and
+    one of them uploaded the chart to plotly's cloud. The figures are downloaded as CSV from the link beside each
+    table instead. No cloud address either, so no button or link can ever send data out; numbers, dates and the
+    few words plotly writes itself (the French locale is in the vendored bundle) follow the page's language.
+    """
+    return {
+        "displayModeBar": False,
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "plotlyServerURL": "",
+        "showTips": False,
+        "scrollZoom": False,
+        "responsive": True,
+        "locale": "fr" if language == "fr" else "en",
+    }

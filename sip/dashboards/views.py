@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from sip.bodies.queries import find_body
 from sip.core.i18n import current_language, pick
 from sip.dashboards import pages
-from sip.dashboards.assets import plotly_js_url
+from sip.dashboards.assets import plotly_js_kilobytes, plotly_js_url
+from sip.dashboards.charts import plotly_config
 from sip.dashboards.downloads import csv_filename, csv_response
 from sip.dashboards.permissions import can_view_dashboards
 from sip.dashboards.selection import select_view
@@ -27,7 +28,8 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 @bp.context_processor
 def _assets() -> dict:
     """Dashboard templates load plotly.js from its versioned address and say delivery states in one vocabulary."""
-    return {"plotly_js_url": plotly_js_url, "DELIVERY_LABELS": DELIVERY_LABELS}
+    return {"plotly_js_url": plotly_js_url, "plotly_js_kilobytes": plotly_js_kilobytes, "plotly_config": plotly_config,
+            "DELIVERY_LABELS": DELIVERY_LABELS}
 
 
 @bp.before_request
@@ -51,7 +53,10 @@ def sag():
     if strategy is None:
         return render_template("dashboards/none.html", title=_("SAG dashboard"))
     view = select_view(strategy, with_filters=True)
-    return render_template("dashboards/sag.html", **pages.sag_page(view)), view.status
+    from sip.partners.figures import dashboard_charts  # the register's section: organisations, not the quarter's data
+
+    return render_template("dashboards/sag.html", **pages.sag_page(view),
+                           participation=dashboard_charts(current_language())), view.status
 
 
 @bp.get("/sag/<chart>.csv")

@@ -73,6 +73,7 @@ def test_sag_member_sees_the_charts_drawn_and_changes_the_quarter(live_server, l
     page.get_by_role("link", name="Dashboards").click()
     expect(page).to_have_url(f"{live_server}/dashboards/sag")
     expect(page.get_by_role("heading", level=1)).to_have_text("SAG dashboard 2026-Q3")
+    page.locator(".chart-offer button").first.click()  # plotly.js is loaded on demand, then remembered
     for chart in CHARTS:
         expect(page.locator(f'[data-chart="chart-{chart}"] svg.main-svg').first).to_be_attached()
     expect(page.locator("[data-chart] svg.main-svg").first).to_be_visible()
