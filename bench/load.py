@@ -138,7 +138,8 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = environment(url, SIP_ENV="production", SECRET_KEY=secrets.token_urlsafe(48),
-                          SIP_BIND=f"127.0.0.1:{self.port}", SIP_BASE_URL=self.base)
+                          SIP_BIND=f"127.0.0.1:{self.port}", SIP_BASE_URL=self.base,
+                          SIP_SMTP_URL="smtp://127.0.0.1:25")  # production requires one; nothing is sent here
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen([str(GUNICORN), "-c", "python:sip.gunicorn_config", "app:app"],  # nosec B603
                                         cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)

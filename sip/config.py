@@ -7,10 +7,110 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("SIP_INSTANCE_PATH", ROOT / "instance"))
 WEAK_KEYS = {"", "dev", "secret", "changeme", "change-me", "development", "test"}
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class ConfigError(RuntimeError):
-    """The configuration cannot be used; the message says what to set."""
+    """The configuration cannot be used; the message says what to set, one line per problem."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.problems = [line for line in message.splitlines() if line.strip()]
+
+
+def load_environment_file(path: str | None = None) -> Path | None:
+    """Read the settings file named by SIP_ENV_FILE (KEY=value lines, as systemd's EnvironmentFile reads them) into
+    the environment, without overriding what the environment already says; the file it read, or None.
+
+    Every process (gunicorn, the worker, scheduled jobs, an operator's command) reads its settings through this one
+    function, so they cannot disagree. The file holds the secret key and the database password: it must be readable
+    by its owner only (mode 600), or nothing starts.
+    """
+    path = path or os.environ.get("SIP_ENV_FILE")
+    if not path:
+        return None
+    file = Path(path)
+    try:
+        mode = file.stat().st_mode
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise ConfigError(f"SIP_ENV_FILE={path}: cannot read it ({error.strerror}).") from error
+    if mode & 0o077:
+        raise ConfigError(f"SIP_ENV_FILE={path} is readable by others (mode {mode & 0o777:o}): it holds secrets; "
+                          f"run `chmod 600 {path}`.")
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        name, equals, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name.replace("_", "").isalnum() or name[0].isdigit():
+            raise ConfigError(f"SIP_ENV_FILE={path}, line {number}: expected NAME=value.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]  # systemd strips one pair of quotes; no other expansion, like systemd
+        os.environ.setdefault(name, value)
+    return file
+
+
+def instance_folder() -> Path:
+    """The folder for this instance's files (SQLite database, queue, development key, control socket)."""
+    return Path(os.environ.get("SIP_INSTANCE_PATH") or ROOT / "instance")
+
+
+def production_problems(config) -> list[str]:
+    """What keeps this configuration from running in production, one sentence per problem (empty when none)."""
+    from urllib.parse import urlsplit
+
+    problems = []
+    database = os.environ.get("SIP_DATABASE_URL", "").strip()
+    if not database:
+        problems.append("SIP_DATABASE_URL is not set: name the database, e.g. "
+                        "postgresql+psycopg://sip:PASSWORD@db.example.org/sip.")
+    else:
+        problems += database_url_problems(database)
+    smtp = urlsplit(config.SIP_SMTP_URL or "")
+    if not config.SIP_SMTP_URL:
+        problems.append("SIP_SMTP_URL is not set: production sends mail (invitations, resets) through a mail "
+                        "server, e.g. smtp+starttls://user:password@mail.example.org:587.")
+    elif smtp.scheme not in SMTP_SCHEMES or not smtp.hostname:
+        problems.append(f"SIP_SMTP_URL must be {', '.join(s + '://host' for s in SMTP_SCHEMES)} "
+                        f"(its scheme is {smtp.scheme or 'missing'!r}).")
+    base = urlsplit(os.environ.get("SIP_BASE_URL", "").strip())
+    if not os.environ.get("SIP_BASE_URL", "").strip():
+        problems.append("SIP_BASE_URL is not set: the links in e-mails need the public address, "
+                        "e.g. https://sip.example.org.")
+    elif base.scheme not in ("http", "https") or not base.hostname:
+        problems.append(f"SIP_BASE_URL must be an address such as https://sip.example.org (it is "
+                        f"{os.environ['SIP_BASE_URL']!r}).")
+    elif base.scheme != "https" and base.hostname not in LOOPBACK_HOSTS:
+        problems.append("SIP_BASE_URL must start with https:// in production (the session cookie is sent over "
+                        "HTTPS only).")
+    return problems
+
+
+def database_url_problems(url: str) -> list[str]:
+    """Why a database URL cannot be used (empty when it looks usable; the doctor also connects)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return ["SIP_DATABASE_URL is not a database URL: use postgresql+psycopg://user:password@host/name "
+                "or sqlite:////absolute/path.sqlite."]
+    if parsed.get_backend_name() == "sqlite":
+        folder = Path(parsed.database or "").parent
+        if not parsed.database or parsed.database == ":memory:":
+            return ["SIP_DATABASE_URL names an in-memory SQLite database: nothing would be kept."]
+        if not folder.is_dir():
+            return [f"SIP_DATABASE_URL: the folder {folder} of the SQLite database does not exist."]
+        return []
+    if parsed.get_backend_name() != "postgresql":
+        return [f"SIP_DATABASE_URL: {parsed.get_backend_name()} is not supported; use PostgreSQL or SQLite."]
+    if parsed.drivername not in ("postgresql", "postgresql+psycopg"):
+        return [f"SIP_DATABASE_URL: use the psycopg driver (postgresql+psycopg://…), not {parsed.drivername}."]
+    return []
 
 
 def _sqlite_url(path: Path) -> str:
@@ -119,8 +219,32 @@ class Config:
     # Two-step sign-in is required of these roles (sip/accounts/mfa.py); SIP_MFA_REQUIRED_ROLES=none in the
     # environment makes it optional for everyone, which production refuses.
     SIP_MFA_REQUIRED_ROLES = MFA_ROLES
+    # The read API (sip/api): personal access tokens last at most this many days; each token may make this many
+    # requests a minute (429 beyond, with Retry-After). The IATI file names its publisher with these.
+    SIP_API_TOKEN_MAX_DAYS = 365
+    SIP_API_RATE_PER_MINUTE = 120
+    SIP_IATI_ORG_REF = "XM-DAC-41140"  # WFP, the Logistics Cluster's lead agency, in the IATI organisation registry
+    SIP_IATI_ORG_TYPE = "40"  # multilateral (IATI OrganisationType codelist)
+    SIP_IATI_ORG_NAME_EN = "Global Logistics Cluster"
+    SIP_IATI_ORG_NAME_FR = "Cluster Logistique mondial"
+    # Personal data (sip/accounts/privacy.py): `sip anonymise` anonymises accounts deactivated this many days ago.
+    SIP_ANONYMISE_AFTER_DAYS = 365
+    SIP_ANONYMISE_CRON = "30 2 * * *"  # the worker's daily `sip anonymise`, UTC; "off" leaves it to cron
+    # Operations (README: "Deploying"): who may read /metrics, and how old the worker's last heartbeat may be before
+    # /healthz and `sip doctor` say it is down (it beats every sweep, at most every minute).
+    SIP_METRICS_ALLOW = ("127.0.0.1", "::1")
+    SIP_WORKER_STALE_SECONDS = 180
+    # Flask-WTF's referrer check compares with the Host header, which a proxy may not pass on; sip/core/origin.py
+    # checks the Origin (or Referer) of every form post against this server's host and SIP_BASE_URL instead.
+    WTF_CSRF_SSL_STRICT = False
 
     def __init__(self):
+        load_environment_file()  # SIP_ENV_FILE: the same settings file for every process (deploy/sip.env)
+        instance = instance_folder()
+        self.SIP_INSTANCE_PATH = str(instance)
+        # The GLM pack's built files, and the profile of the Chromium that draws its charts (sip/exports).
+        self.SIP_EXPORTS_DIR = os.environ.get("SIP_EXPORTS_DIR") or str(instance / "exports")
+        self.SIP_CHROMIUM_PROFILE = os.environ.get("SIP_CHROMIUM_PROFILE") or str(instance / "chromium")
         self.SIP_ENV = os.environ.get("SIP_ENV", self.SIP_ENV)
         self.SIP_BASE_URL = os.environ.get("SIP_BASE_URL", "http://127.0.0.1:5000")
         self.SIP_SMTP_URL = os.environ.get("SIP_SMTP_URL") or None
@@ -129,8 +253,11 @@ class Config:
         # Reverse proxies in front whose X-Forwarded-* headers are believed (0: none; the headers are ignored).
         self.SIP_TRUSTED_PROXIES = int(os.environ.get("SIP_TRUSTED_PROXIES") or 0)
         self.SIP_LOG_FORMAT = os.environ.get("SIP_LOG_FORMAT") or ("json" if self.SIP_ENV == "production" else "text")
-        self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(INSTANCE / "sip.sqlite")
-        self.SIP_QUEUE_URL = os.environ.get("SIP_QUEUE_URL") or _sqlite_url(INSTANCE / "queue.sqlite")
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("SIP_DATABASE_URL") or _sqlite_url(instance / "sip.sqlite")
+        self.SIP_QUEUE_URL = os.environ.get("SIP_QUEUE_URL") or _sqlite_url(instance / "queue.sqlite")
+        self.SIP_METRICS_ALLOW = tuple(part.strip() for part in os.environ.get(
+            "SIP_METRICS_ALLOW", ",".join(self.SIP_METRICS_ALLOW)).split(",") if part.strip())
+        self.SIP_WORKER_STALE_SECONDS = _positive_number("SIP_WORKER_STALE_SECONDS", self.SIP_WORKER_STALE_SECONDS)
         for name in ("SIP_OUTBOX_MAX_ATTEMPTS", "SIP_OUTBOX_RETRY_SECONDS", "SIP_OUTBOX_RETRY_MAX_SECONDS",
                      "SIP_OUTBOX_LEASE_SECONDS", "SIP_WORKER_THREADS", "SIP_WORKER_SWEEP_SECONDS"):
             setattr(self, name, _positive_number(name, getattr(self, name)))
@@ -142,23 +269,36 @@ class Config:
         for name in [key for key in dir(Config) if key.startswith("SIP_THROTTLE_")]:
             setattr(self, name, _positive_number(name, getattr(Config, name)))
         self.SIP_MFA_REQUIRED_ROLES = mfa_required_roles(os.environ.get("SIP_MFA_REQUIRED_ROLES"))
+        for name in ("SIP_API_TOKEN_MAX_DAYS", "SIP_API_RATE_PER_MINUTE", "SIP_ANONYMISE_AFTER_DAYS"):
+            setattr(self, name, _positive_number(name, getattr(Config, name)))
+        self.SIP_ANONYMISE_CRON = os.environ.get("SIP_ANONYMISE_CRON", self.SIP_ANONYMISE_CRON)
+        for name in ("SIP_IATI_ORG_REF", "SIP_IATI_ORG_TYPE", "SIP_IATI_ORG_NAME_EN", "SIP_IATI_ORG_NAME_FR"):
+            setattr(self, name, os.environ.get(name) or getattr(Config, name))
         # The suite's servers read databases whose passwords were hashed with its light profile; without it, each
         # first sign-in would store a full-cost hash again (sip/accounts/passwords.py). Never in production.
         self.SIP_PASSWORD_PROFILE = os.environ.get("SIP_PASSWORD_PROFILE") or getattr(self, "SIP_PASSWORD_PROFILE",
                                                                                       "default")
         if self.SIP_ENV == "production":
+            # Every problem at once, one line each, so that a first deployment is fixed in one pass.
+            problems = []
             if self.SIP_PASSWORD_PROFILE != "default":  # noqa: S105  a hashing profile's name, no password
-                raise ConfigError("SIP_ENV=production hashes passwords at full cost: unset SIP_PASSWORD_PROFILE.")
+                problems.append("SIP_ENV=production hashes passwords at full cost: unset SIP_PASSWORD_PROFILE.")
             if set(self.SIP_MFA_REQUIRED_ROLES) != set(MFA_ROLES):
-                raise ConfigError("SIP_ENV=production requires two-step sign-in of the secretariat and the "
-                                  "administrators: unset SIP_MFA_REQUIRED_ROLES.")
-            self.SECRET_KEY = production_secret_key()
+                problems.append("SIP_ENV=production requires two-step sign-in of the secretariat and the "
+                                "administrators: unset SIP_MFA_REQUIRED_ROLES.")
+            try:
+                self.SECRET_KEY = production_secret_key()
+            except ConfigError as error:
+                problems.append(str(error))
+            if os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes"):
+                problems.append("SIP_ENV=production refuses to start with FLASK_DEBUG on.")
+            problems += production_problems(self)
+            if problems:
+                raise ConfigError("\n".join(problems))
             self.SESSION_COOKIE_SECURE = True
             self.PREFERRED_URL_SCHEME = "https"
-            if os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes"):
-                raise ConfigError("SIP_ENV=production refuses to start with FLASK_DEBUG on.")
         else:
-            self.SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key(INSTANCE)
+            self.SECRET_KEY = os.environ.get("SECRET_KEY") or development_secret_key(instance)
 
 
 class TestConfig(Config):

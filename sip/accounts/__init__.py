@@ -38,3 +38,6 @@ def init_app(app) -> None:
     app.add_template_global(can_reset_mfa)
     app.add_template_global(MIN_LENGTH, "PASSWORD_MIN_LENGTH")
     app.add_template_global(MAX_AGE["invite"] // 86400, "INVITATION_DAYS")
+    from sip.accounts.recovery_cli import register as register_recovery_cli
+
+    register_recovery_cli(app)  # sip reset-link, resend-invitation, unlock, deactivate

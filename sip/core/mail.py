@@ -7,12 +7,16 @@ import smtplib
 import ssl
 import sys
 from email.message import EmailMessage
-from email.utils import parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
 DEFAULT_FROM = "SIP Tracker <no-reply@localhost>"
+# Mail a person asked for or was sent by a person (an invitation, a reset link): every other kind is written by the
+# app on its own (reminders, notifications, digests) and says so with Auto-Submitted (RFC 3834), so that
+# out-of-office answers and mail loops leave it alone.
+PERSONAL_KINDS = ("invitation", "password_reset")
 
 
 class Unreachable(OSError):
@@ -20,16 +24,20 @@ class Unreachable(OSError):
 
 
 def build_message(to: str, subject: str, body: str, *, headers: dict | None = None,
-                  message_id: str | None = None) -> EmailMessage:
-    """A plain-text e-mail from the configured sender, with extra headers (e.g. List-Unsubscribe) and Message-ID."""
+                  message_id: str | None = None, automatic: bool = False) -> EmailMessage:
+    """A plain-text e-mail from the configured sender, dated, with a Message-ID, extra headers (e.g.
+    List-Unsubscribe) and, for mail the app writes on its own, Auto-Submitted."""
     message = EmailMessage()
     message["From"] = current_app.config.get("SIP_MAIL_FROM", DEFAULT_FROM)
     message["To"] = to
     message["Subject"] = subject
-    if message_id:
-        message["Message-ID"] = message_id
+    message["Date"] = formatdate(usegmt=True)  # some filters score mail without a Date as spam
+    sender_domain = parseaddr(message["From"])[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = message_id or make_msgid(domain=sender_domain)
+    if automatic:
+        message["Auto-Submitted"] = "auto-generated"
     for name, value in (headers or {}).items():
-        if name.lower() in ("from", "to", "subject", "message-id"):
+        if name.lower() in ("from", "to", "subject", "message-id", "date", "auto-submitted"):
             continue  # the outbox row says who and what; its extra headers may not change them
         message[name] = value
     message.set_content(body)
@@ -59,6 +67,8 @@ class Postman:
     def send(self, message: EmailMessage) -> None:
         """Deliver one e-mail, or print it when no SMTP server is configured; raises OSError when it fails."""
         if self.url is None:
+            if current_app.config.get("SIP_ENV") == "production":  # never a link on a console that is logged
+                raise Unreachable("SIP_SMTP_URL is not set; production does not print e-mails")
             print(_readable(message), file=sys.stdout, flush=True)
             return
         reused = self.server is not None

@@ -1,9 +1,16 @@
-"""Commands of the sip group from this package (added by sip.cli.register): backups and restoring them."""
+"""Commands of the sip group from this package (added by sip.cli.register): backups and restoring them, the
+doctor, and the lock that lets several servers run `sip setup` at once."""
+import contextlib
+import fcntl
 import sys
+import time
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
+from sqlalchemy import text
 
 from sip.core import backup as backups
 from sip.extensions import db
@@ -82,4 +89,72 @@ def _migration_head() -> str | None:
         return None
 
 
-COMMANDS: list = [backup_command, restore_command]
+# --- sip setup under a lock ----------------------------------------------------------------------------------------
+
+# The key of the PostgreSQL advisory lock held by `sip setup` (any fixed number: it names the lock for the server).
+SETUP_LOCK_KEY = 0x5150_5345  # "SIPSE"
+
+
+@contextlib.contextmanager
+def setup_lock(wait_seconds: int = 900):
+    """Hold the database's setup lock for the block: a PostgreSQL advisory lock (held by its own connection), or a
+    file lock beside the SQLite database. A second `sip setup` waits for the first, then finds nothing to do."""
+    url = db.engine.url
+    if url.get_backend_name() == "postgresql":
+        with db.engine.connect() as connection:
+            if not connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY}):
+                click.echo("Another `sip setup` is running on this database; waiting for it to finish…")
+                connection.execute(text("SELECT set_config('lock_timeout', :ms, false)"),
+                                   {"ms": str(wait_seconds * 1000)})
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SETUP_LOCK_KEY})
+            connection.commit()  # the session-level lock outlives the transaction; no transaction stays open
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SETUP_LOCK_KEY})
+                connection.commit()
+        return
+    database = url.database
+    folder = Path(database).parent if database and database != ":memory:" else Path(current_app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = (Path(database).name if database and database != ":memory:" else "memory") + ".setup-lock"
+    with open(folder / name, "a+") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            click.echo("Another `sip setup` is running on this database; waiting for it to finish…")
+            deadline = time.monotonic() + wait_seconds
+            while True:
+                try:
+                    fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise click.ClickException("the other `sip setup` did not finish in time") from None
+                    time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+# --- the doctor -------------------------------------------------------------------------------------------------------
+
+
+@click.command("doctor")
+@with_appcontext
+@click.option("--offline", is_flag=True, help="Skip the checks that reach the mail server and the public address.")
+def doctor_command(offline: bool):
+    """Check this installation: settings, database, migrations, mail, base URL, worker, Chromium and pango."""
+    from sip.core.doctor import FAIL, run_checks
+
+    findings = run_checks(current_app._get_current_object(), network=not offline)
+    for finding in findings:
+        click.echo(finding.line())
+    failed = [finding.name for finding in findings if finding.status == FAIL]
+    click.echo(f"{len(findings) - len(failed)} of {len(findings)} checks passed"
+               + (f"; to fix: {', '.join(failed)}." if failed else "."))
+    sys.exit(1 if failed else 0)
+
+
+COMMANDS: list = [backup_command, restore_command, doctor_command]

@@ -55,3 +55,14 @@ class OutboxMail(db.Model):
     # person, written in their language at send time, so that the event's own request writes one row, not fifty.
     expander: Mapped[str | None] = mapped_column(String(60))
     expander_args: Mapped[dict | None] = mapped_column(JSON)
+
+
+class WorkerHeartbeat(db.Model):
+    """The last time each background worker said it was alive (one row per worker: host and process), so that
+    /healthz, /metrics and `sip doctor` can tell whether mail and the daily jobs are being run."""
+
+    __tablename__ = "worker_heartbeat"
+
+    worker: Mapped[str] = mapped_column(String(120), primary_key=True)  # "host:pid"
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -22,7 +22,7 @@ from sqlalchemy import case, event, func, select, update
 from sqlalchemy.orm import Session
 
 from sip.core.database import intending_to_write
-from sip.core.mail import Postman, Unreachable, build_message, message_id_for
+from sip.core.mail import PERSONAL_KINDS, Postman, Unreachable, build_message, message_id_for
 from sip.core.models import OutboxMail, utcnow
 from sip.extensions import db
 
@@ -241,7 +241,7 @@ def message_for(mail: OutboxMail):
     created = mail.created_at if mail.created_at.tzinfo else mail.created_at.replace(tzinfo=timezone.utc)
     key = f"outbox.{mail.id}.{int(created.timestamp())}"
     return build_message(mail.to_address, mail.subject, mail.body, headers=mail.headers,
-                         message_id=message_id_for(key))
+                         message_id=message_id_for(key), automatic=mail.kind not in PERSONAL_KINDS)
 
 
 def _send_claimed(ids: list[int], now: datetime) -> tuple[Delivery, bool]:

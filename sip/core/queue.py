@@ -35,6 +35,25 @@ class PeriodicJob:
 
 
 PERIODIC: list[PeriodicJob] = []
+TASKS: dict[str, Callable] = {}  # name -> function: work a domain hands to the worker with enqueue(name, ...)
+
+
+def task(name: str):
+    """Decorator: a function the worker runs, inside the app context, when `enqueue(name, *args)` asks for it. The
+    module must be imported when the app is made (from the domain's init_app), in the web servers and the worker."""
+    def decorate(function):
+        TASKS[name] = function
+        return function
+    return decorate
+
+
+def enqueue(name: str, *args) -> bool:
+    """Hand a registered task to the worker; False when the queue is off (the caller then does the work itself)."""
+    queue = get_queue()
+    if queue is None:
+        return False
+    queue.tasks[name](*args)
+    return True
 
 
 def periodic(cron, *, name: str | None = None):
@@ -57,7 +76,7 @@ class Queue:
     def __init__(self, app: Flask, huey):
         from huey import crontab
 
-        from sip.core import outbox
+        from sip.core import heartbeat, outbox
 
         self.huey = huey
 
@@ -69,9 +88,12 @@ class Queue:
         @huey.periodic_task(lambda _when: True, name="sip.sweep")  # every scheduler round: see run_worker
         def sweep():
             with app.app_context():
+                heartbeat.beat()  # /healthz and `sip doctor` read it: the worker is alive and its scheduler turns
                 outbox.deliver_due()
 
         self.deliver, self.sweep, self.jobs = deliver, sweep, {}
+        self.tasks = {name: huey.task(name=f"sip.task.{name}")(_with_context(app, function))
+                      for name, function in TASKS.items()}
         for job in PERIODIC:
             cron = job.cron(app.config) if callable(job.cron) else job.cron
             if not cron or str(cron).strip().lower() == "off":
@@ -101,6 +123,15 @@ def _in_context(app: Flask, function):
     def run():
         with app.app_context():
             return function()
+    run.__name__ = function.__name__
+    return run
+
+
+def _with_context(app: Flask, function):
+    """The task, run with its arguments inside the app's context."""
+    def run(*args):
+        with app.app_context():
+            return function(*args)
     run.__name__ = function.__name__
     return run
 
@@ -178,4 +209,13 @@ def run_worker(app: Flask, threads: int | None = None) -> None:
     consumer = _consumer(queue.huey, workers=threads or int(app.config.get("SIP_WORKER_THREADS", 2)),
                               periodic_seconds=seconds)
     queue.sweep()  # at start: whatever waited while the worker was down, and rows a dead worker left 'sending'
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        from sip.core import heartbeat
+
+        with app.app_context():
+            try:
+                heartbeat.stopped()  # a clean stop says so at once; /healthz then reports no worker
+            except Exception:  # the database may be what stopped us
+                log.warning("could not remove this worker's heartbeat", exc_info=True)

@@ -13,6 +13,7 @@ from sip.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, log_in
 from tests.helpers import page_text
 from tests.test_access import ROLES, snapshot, world  # noqa: F401  (world: the access matrix's people)
+from tests.ops.settings import give_production_what_it_requires
 
 SECRETARIAT = [("rome-support-team", "member")]
 LEAD = [("wg-training", "lead")]
@@ -302,6 +303,7 @@ def test_the_secret_and_the_codes_appear_nowhere_in_the_audit_trail(app, make_us
 
 def test_production_refuses_to_start_with_two_step_sign_in_not_required(monkeypatch):
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", "a-strong-random-key-0123456789-abcdefghijk")
     monkeypatch.setenv("SIP_MFA_REQUIRED_ROLES", "none")
     with pytest.raises(ConfigError, match="two-step sign-in"):

@@ -2,6 +2,7 @@
 import pytest
 
 from sip.config import Config, ConfigError, development_secret_key
+from tests.ops.settings import give_production_what_it_requires
 
 STRONG = "k3y-" + "aB9xQ2mZ7pL4vN8rT1wY6uC5eH0jK3sD" * 2
 
@@ -28,6 +29,7 @@ def test_development_key_is_generated_once_and_kept(tmp_path):
 @pytest.mark.parametrize("key", [None, "", "changeme", "dev", "short-key", "a" * 64])
 def test_production_refuses_to_start_without_a_strong_secret_key(monkeypatch, key):
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     if key is None:
         monkeypatch.delenv("SECRET_KEY", raising=False)
     else:
@@ -38,6 +40,7 @@ def test_production_refuses_to_start_without_a_strong_secret_key(monkeypatch, ke
 
 def test_production_accepts_a_strong_key_and_secures_the_cookie(monkeypatch):
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", STRONG)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     config = Config()
@@ -47,6 +50,7 @@ def test_production_accepts_a_strong_key_and_secures_the_cookie(monkeypatch):
 
 def test_production_refuses_to_start_in_debug_mode(monkeypatch):
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", STRONG)
     monkeypatch.setenv("FLASK_DEBUG", "1")
     with pytest.raises(ConfigError, match="DEBUG"):
@@ -55,6 +59,7 @@ def test_production_refuses_to_start_in_debug_mode(monkeypatch):
 
 def test_production_refuses_the_suites_light_password_hashing(monkeypatch):
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", STRONG)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.setenv("SIP_PASSWORD_PROFILE", "test")

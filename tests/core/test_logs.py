@@ -2,6 +2,7 @@
 import logging
 
 from sip.core.logs import RedactTokens
+from tests.ops.settings import give_production_what_it_requires
 
 
 def record(message: str, *args) -> logging.LogRecord:
@@ -72,6 +73,7 @@ def test_logs_are_json_in_production_and_text_elsewhere(monkeypatch):
     from sip.config import Config
 
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", "x7Kq2mZp9vLr4tWb8nYc3dFh6jGs5aEu1oIi0")
     assert Config().SIP_LOG_FORMAT == "json"
     monkeypatch.setenv("SIP_ENV", "development")

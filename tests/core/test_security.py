@@ -5,6 +5,7 @@ from sip import create_app
 from sip.config import TestConfig
 from sip.core.security import safe_next
 from tests.conftest import DEFAULT_PASSWORD, log_in
+from tests.ops.settings import give_production_what_it_requires
 
 HOSTILE_NEXT = [
     "https://evil.example",
@@ -91,6 +92,7 @@ def test_no_page_carries_an_inline_script(seeded, client, make_user):
 
 def test_production_adds_hsts_and_a_secure_session_cookie(tmp_path, monkeypatch):
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", "k" + "aB9xQ2mZ7pL4vN8rT1wY6uC5eH0jK3sD" * 2)
     monkeypatch.setenv("SIP_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)

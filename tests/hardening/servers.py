@@ -164,7 +164,10 @@ class Gunicorn:
             raise FileNotFoundError(f"{GUNICORN} is missing: run `make install` first")
         command = [str(GUNICORN), "--workers", str(self.workers), "--threads", str(self.threads),
                    "--bind", f"127.0.0.1:{self.port}", "--timeout", str(self.timeout), "--graceful-timeout", "5",
-                   "--error-logfile", str(self.log_path), "--access-logfile", "-", "app:app"]
+                   "--error-logfile", str(self.log_path), "--access-logfile", "-",
+                   # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), which
+                   # servers started side by side would share; these need none
+                   "--no-control-socket", "app:app"]
         self.process = subprocess.Popen(  # nosec B603
             command, cwd=ROOT, env=self.environment(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             start_new_session=True)

@@ -34,6 +34,7 @@ from sip.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, load_real_seed
 from tests.hardening.conftest import ROLES, changed_tables, fingerprint_of
 from tests.hardening.servers import PASSWORD, Browser, csrf_token, prepare_database
+from tests.ops.settings import give_production_what_it_requires
 
 STRONG_KEY = "k3y-" + "aB9xQ2mZ7pL4vN8rT1wY6uC5eH0jK3sD" * 2
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -121,7 +122,7 @@ def sample_url(rule, people) -> str:
             values[name] = people["invite_token"]
         elif name == "filename":
             values[name] = "css/sip.css"
-        elif rule._converters[name].__class__.__name__ == "IntegerConverter":
+        elif name.endswith("_id") or rule._converters[name].__class__.__name__ == "IntegerConverter":
             values[name] = 1
         else:
             values[name] = "change"
@@ -238,6 +239,7 @@ def test_a_database_that_is_not_there_answers_503_with_the_headers(tmp_path):
 def production_app(tmp_path, monkeypatch):
     """The app as configured for production (SIP_ENV=production, a strong key, DEBUG off), on a SQLite file."""
     monkeypatch.setenv("SIP_ENV", "production")
+    give_production_what_it_requires(monkeypatch)
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("SIP_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
