@@ -42,7 +42,8 @@ from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, S
 from sip.plan.queries import current_strategy  # noqa: E402
 from sip.reporting.statuses import refresh as refresh_statuses  # noqa: E402
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod  # noqa: E402
-from sip.reporting.services import CLOSED_STATUSES, ensure_periods  # noqa: E402
+from sip.plan.models import CLOSED_STATUSES  # noqa: E402
+from sip.reporting.services import ensure_periods  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "bench" / "RESULTS.md"
 FLOOR = "/healthz"

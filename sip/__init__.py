@@ -21,7 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(getattr(config, "SIP_INSTANCE_PATH", None) or ROOT / "instance"),
     )
     from sip.core import converters, delivery, errors, logs, templating
 
@@ -39,6 +39,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     delivery.install(app)
     _trust_proxies(app)
+    from sip.core import metrics, origin
+
+    logs.install_request_ids(app)  # an id per request, on its log lines and gunicorn's access line
+    origin.install(app)  # form posts checked against this host and SIP_BASE_URL (a proxy may not pass the Host)
+    metrics.install(app)  # /metrics, for SIP_METRICS_ALLOW only
     logs.install_json_logs(app)
     logs.install_redaction(app)
     errors.register(app)

@@ -35,13 +35,15 @@ def setup_command(demo: bool):
     if demo and current_app.config["SIP_ENV"] == "production":
         click.echo("error: demo accounts are for development only; SIP_ENV is production.", err=True)
         sys.exit(2)
-    upgrade()
-    with intending_to_write():
-        result = load_seed(
-            load_json("plan.json"), load_json("bodies.json"), load_json("commitments.json"), load_json("glossary.json")
-        )
-        periods = ensure_periods(current_strategy())
-        db.session.commit()
+    from sip.core.maintenance_cli import setup_lock
+
+    with setup_lock():  # two servers running setup at once on a first deploy: one waits for the other
+        upgrade()
+        with intending_to_write():
+            result = load_seed(load_json("plan.json"), load_json("bodies.json"), load_json("commitments.json"),
+                               load_json("glossary.json"))
+            periods = ensure_periods(current_strategy())
+            db.session.commit()
     if result.strategy_created:
         counts = ", ".join(f"{value} {key}" for key, value in result.counts.items())
         click.echo(f"Loaded the plan: {counts}.")
@@ -82,6 +84,18 @@ def _create_demo_accounts() -> None:
         create_demo_home(today=date.today())
         create_demo_inbox(today=date.today())  # the notifications of the demo's history, dated and read
     # wave two: each domain's demo data, in dependency order (the partner register before meetings); one line each
+    with intending_to_write():  # the partner register
+        from seed.demo_partners import create_demo_partners
+        create_demo_partners(today=date.today())
+    with intending_to_write():  # meetings: GLMs, SAG consultations, group meetings, minutes, action points
+        from seed.demo_meetings import create_demo_meetings
+        create_demo_meetings(today=date.today())
+    with intending_to_write():  # the GLM pack: GLM names in French too, the last GLM's highlights
+        from seed.demo_pack import create_demo_pack
+        create_demo_pack(today=date.today())
+    with intending_to_write():  # API tokens, a former member due for anonymisation, one erased on request
+        from seed.demo_api import create_demo_api
+        create_demo_api(today=date.today())
 
 
 @sip_cli.command("create-user")

@@ -61,7 +61,10 @@ def logout():
     logout_user()
     _fresh_session()
     flash(_("You are signed out."), "success")
-    return redirect(url_for("core.home"))
+    response = redirect(url_for("core.home"))
+    # Drafts, queued saves and reports kept for reading offline (static/js/field.js, sw.js) go with the person.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
