@@ -337,7 +337,7 @@ def csv_statuses(pack) -> dict[str, str]:
 
     rows = list(csv.reader(io.StringIO(activities_csv(pack).decode("utf-8-sig"))))
     tags = rows[1]
-    code_at, status_at = tags.index("#activity+code"), tags.index("#status+code")
+    code_at, status_at = tags.index("#activity+activity+code"), tags.index("#status+code")
     return {row[code_at]: row[status_at] for row in rows[2:] if row}
 
 

@@ -19,6 +19,10 @@ STATUS_COLOURS = {
     "discontinued": "#4d4d4d",
 }
 
+# The same hues as the pages' badges carry them (`static/css/sip.css`): where white text sits on a colour, a darker
+# variant of it that keeps 4.5:1 (the green, the vermilion and the grey); a test keeps the two in step.
+BADGE_COLOURS = {**STATUS_COLOURS, "planned": "#5f6b79", "on_track": "#00785a", "delayed": "#b34f00"}
+
 # A body's report for a quarter, from the best state to "nothing expected yet" (sip.reporting.delivery's order).
 COMPLIANCE_STATES = ("on_time", "late", "overdue", "missing", "pending", "not_open")
 

@@ -276,7 +276,7 @@ def _comparable(response) -> tuple:
 
     body = re.sub(rb'(name="csrf_token"[^>]*value=")[^"]*', rb"\1", response.get_data())
     body = re.sub(rb'nonce="[^"]*"', b'nonce=""', body)
-    headers = sorted((k, v) for k, v in response.headers.items() if k not in ("Set-Cookie", "Date"))
+    headers = sorted((k, v) for k, v in response.headers.items() if k not in ("Set-Cookie", "Date", "X-Request-Id"))
     headers = [(k, re.sub(r"'nonce-[^']*'", "'nonce-'", v)) for k, v in headers]
     return response.status_code, headers, body
 

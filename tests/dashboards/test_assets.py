@@ -1,4 +1,4 @@
-"""plotly.js served from the installed plotly package: versioned address, long cache, gzip, ETag and 304."""
+"""plotly.js, the partial bundle vendored under static/vendor/plotly: versioned address, long cache, gzip, ETag and 304."""
 import gzip
 
 import pytest

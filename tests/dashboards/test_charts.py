@@ -68,10 +68,13 @@ def serialises(figure: go.Figure) -> dict:
 # --- colours ------------------------------------------------------------------------------------
 
 
-def test_status_colours_match_the_css_custom_properties():
+def test_badge_colours_match_the_css_custom_properties_and_keep_the_charts_hues():
+    from sip.dashboards.colours import BADGE_COLOURS
+
     css = (ROOT / "static" / "css" / "sip.css").read_text(encoding="utf-8")
     declared = dict(re.findall(r"--([a-z_]+):\s*(#[0-9a-fA-F]{6})", css))
-    assert {status: declared[status].lower() for status in STATUS_COLOURS} == STATUS_COLOURS
+    assert {status: declared[status].lower() for status in STATUS_COLOURS} == BADGE_COLOURS
+    assert BADGE_COLOURS.keys() == STATUS_COLOURS.keys()
 
 
 def test_status_order_is_that_of_the_plan_s_statuses():

@@ -176,7 +176,7 @@ def test_a_lead_may_not_erase_anyone(seeded, people):
 def test_a_person_downloads_everything_the_app_holds_about_them(seeded, people):
     client = seeded.test_client()
     log_in(client, people["leaver"])
-    assert "Download my data" in page_text(client.get("/account"))
+    assert "Download my data" in page_text(client.get("/account?lang=en"))
     response = client.get("/account/my-data.json")
     assert response.mimetype == "application/json"
     assert "attachment" in response.headers["Content-Disposition"]
