@@ -19,13 +19,13 @@ from sip.partners.countries import country_name
 # field -> HXL hashtag; the import reads these back (sip.partners.importer)
 HXL_TAGS = {
     "name": "#org+name",
-    "acronym": "#org+acronym",
-    "kind": "#org+kind+code",
+    "acronym": "#org+code",
+    "kind": "#status+code",
     "type": "#org+type+code",
     "type_name": "#org+type+name",
     "country": "#country+code",
     "country_name": "#country+name",
-    "countries": "#country+code+operations+list",
+    "countries": "#country+code+impl",
     "website": "#meta+url",
     "joined_on": "#date+start",
     "left_on": "#date+end",
@@ -61,9 +61,9 @@ def register_csv(organisations: list) -> bytes:
     """The register as HXL-tagged CSV bytes: headings, hashtags, one line per organisation (UTF-8 with a byte-order
     mark, CRLF, formulas neutralised, as sip.exports.hxl writes the plan's files).
 
-    Written here rather than with sip.exports.hxl.write_csv, which keeps only the attributes of the HXL core
-    dictionary: the register's columns need +acronym, +kind and +list (attributes are open in HXL, and libhxl reads
-    them), and each column must keep its own hashtag for the file to import back.
+    Written here rather than with sip.exports.hxl.write_csv, which maps the plan's own tags onto the core: the
+    register's tags are core ones already (the acronym is the organisation's +code, partner or stakeholder its
+    #status, the countries where it works +impl), and each column keeps a hashtag of its own so the file imports back.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
