@@ -11,7 +11,7 @@ from sip.extensions import babel, csrf, db, login_manager, migrate
 # The domains, each a package whose init_app mounts its pages and registers its template filters and globals; in
 # the order their pages are mounted.
 DOMAINS = ("plan", "bodies", "reporting", "dashboards", "exports", "governance", "accounts", "inbox", "partners",
-           "meetings", "api")
+           "meetings", "api", "cycles")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -38,6 +38,9 @@ def create_app(config: Config | None = None) -> Flask:
     from sip import cli
 
     delivery.install(app)
+    from sip.core import prefix
+
+    prefix.install(app)  # /s/<slug>/… names a strategy other than the current one
     _trust_proxies(app)
     from sip.core import metrics, origin
 

@@ -79,7 +79,7 @@ def _require(allowed: bool):
 
 def _strategy() -> Strategy:
     """The plan the app shows, or 404."""
-    return queries.current_strategy() or abort(404, _("No plan is loaded."))
+    return queries.shown_strategy() or abort(404, _("No plan is loaded."))
 
 
 def _bodies() -> dict[int, Body]:

@@ -12,9 +12,10 @@ from collections import OrderedDict
 from datetime import date
 from threading import Lock
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
+from sip.core.prefix import STRATEGY_KEY
 from sip.extensions import db
 
 # How many rendered parts a process keeps (the least recently used go first).
@@ -95,7 +96,9 @@ def periods_key(periods) -> tuple:
 def cached_part(name: str, key: tuple, build):
     """The part `name` for this key (the view's filters, language and periods_key) and today's data, built by
     `build()` only when it is not cached."""
-    full_key = (name, key, date.today().isoformat(), data_version())
+    # The same page of another strategy (/s/<slug>/…) is another part.
+    strategy = request.environ.get(STRATEGY_KEY) if has_request_context() else None
+    full_key = (name, strategy, key, date.today().isoformat(), data_version())
     cache = part_cache()
     part = cache.get(full_key)
     if part is None:

@@ -16,7 +16,7 @@ from sip.dashboards.charts import plotly_config
 from sip.dashboards.downloads import csv_filename, csv_response
 from sip.dashboards.permissions import can_view_dashboards
 from sip.dashboards.selection import select_view
-from sip.plan.queries import current_strategy
+from sip.plan.queries import shown_strategy
 from sip.reporting.delivery import DELIVERY_LABELS
 
 # Until sip.exports.figures imports it from sip.dashboards.pages.
@@ -49,7 +49,7 @@ def index():
 @bp.get("/sag")
 def sag():
     """The SAG dashboard: statuses, their trend, reporting compliance, risks and the plan as one picture."""
-    strategy = current_strategy()
+    strategy = shown_strategy()
     if strategy is None:
         return render_template("dashboards/none.html", title=_("SAG dashboard"))
     view = select_view(strategy, with_filters=True)
@@ -64,7 +64,7 @@ def sag_csv(chart: str):
     """One chart's figures as CSV, with the dashboard's filters, in the reader's language."""
     if chart not in pages.CHARTS:
         abort(404)
-    view = select_view(current_strategy() or abort(404), with_filters=True)
+    view = select_view(shown_strategy() or abort(404), with_filters=True)
     if view.problems:
         return Response("\n".join(view.problems) + "\n", status=400, mimetype="text/plain")
     if view.period is None:
@@ -75,7 +75,7 @@ def sag_csv(chart: str):
 @bp.get("/glm")
 def glm():
     """What changed since the last GLM: activities completed, new risks, status changes, each group's summary."""
-    strategy = current_strategy()
+    strategy = shown_strategy()
     if strategy is None:
         return render_template("dashboards/none.html", title=_("GLM view"))
     view = select_view(strategy, with_filters=False)
@@ -86,7 +86,7 @@ def glm():
 def body(slug: str):
     """One body: the activities it is responsible for with their status, and its reporting record."""
     found = find_body(slug) or abort(404)
-    strategy = current_strategy()
+    strategy = shown_strategy()
     if strategy is None:
         return render_template("dashboards/none.html", title=pick(found.name, current_language()))
     view = select_view(strategy, with_filters=False)

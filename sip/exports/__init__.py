@@ -26,6 +26,9 @@ def init_app(app) -> None:
             app.config["SIP_EXPORTS_DIR"] = str(instance / "exports")
     app.config.setdefault("SIP_CHROMIUM_PROFILE", str(instance / "chromium"))
     app.register_blueprint(bp)
+    from sip.plan import closed
+
+    closed.owned(GlmHighlights, "period", "period_id", "period")  # a closed strategy's highlights stay as they were
     app.add_template_global(can_export)
     app.add_template_global(can_edit_highlights)
     # The pack also shows the highlights and the amendments waiting for the GLM: their changes change the files.

@@ -19,7 +19,7 @@ from sip.exports.highlights import HighlightsError, drafts, save_highlights
 from sip.exports.permissions import can_edit_highlights, can_export
 from sip.exports.sections import period_by_code, quarter_label, saved_highlights
 from sip.exports.services import FORMATS, LANGUAGE_NAMES, ExportError
-from sip.plan.queries import current_strategy
+from sip.plan.queries import shown_strategy
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -60,7 +60,7 @@ def _problem(error: ExportError):
 def index():
     """Choose the quarter and the language, then download the PDF, the slides, the workbook or the CSV files."""
     _allowed()
-    strategy = current_strategy()
+    strategy = shown_strategy()
     if strategy is None:
         return _problem(ExportError(404, _("No plan is loaded yet, so there is nothing to export.")))
     problem = None
@@ -105,7 +105,7 @@ def _download(name: str):
     """Build one file of the pack and send it as an attachment named after what it is and its quarter."""
     _allowed()
     with force_locale(_page_language()):  # messages in the reader's language, the file in the one asked for
-        strategy = current_strategy()
+        strategy = shown_strategy()
         if strategy is None:
             return _problem(ExportError(404, _("No plan is loaded yet, so there is nothing to export.")))
         try:
@@ -185,7 +185,7 @@ def pack_zip(code: str):
     """Every file of a GLM's pack in both languages, with a README.txt naming them, as one zip."""
     _allowed()
     with force_locale(_page_language()):
-        strategy = current_strategy()
+        strategy = shown_strategy()
         if strategy is None:
             return _problem(ExportError(404, _("No plan is loaded yet, so there is nothing to export.")))
         try:
@@ -204,7 +204,7 @@ def status():
     """Which files of the chosen pack are ready, being built or not built yet (the export page asks while it
     waits)."""
     _allowed()
-    strategy = current_strategy()
+    strategy = shown_strategy()
     if strategy is None:
         abort(404)
     try:
@@ -221,7 +221,7 @@ def highlights(code: str):
     """A GLM's executive summary in both languages: a draft drawn from the data, which the secretariat edits."""
     if not can_edit_highlights(current_user):
         abort(403)
-    strategy = current_strategy()
+    strategy = shown_strategy()
     period = period_by_code(strategy, services.period_code(code)) if strategy else None
     if period is None or not period.glm:
         abort(404)

@@ -22,7 +22,7 @@ from sip.governance.history import AsOfError, latest_version, resolve_as_of, ver
 from sip.governance.models import AMENDMENT_KINDS, AMENDMENT_STATES, ORIGINS, PLAN_STATES, RETIRE_AS
 from sip.governance.services import Change, GovernanceError
 from sip.plan.models import Activity, Output
-from sip.plan.queries import current_strategy, find_activity
+from sip.plan.queries import shown_strategy, find_activity
 
 bp = Blueprint("governance", __name__)
 
@@ -63,7 +63,7 @@ def _actor():
 
 def _strategy_or_404():
     """The plan being governed, or 404 when none is loaded."""
-    return current_strategy() or abort(404)
+    return shown_strategy() or abort(404)
 
 
 def _name(body) -> str:
@@ -93,7 +93,7 @@ def amendments():
     actor = _actor()
     if not permissions.can_view_amendments(actor):
         abort(403)
-    strategy = current_strategy()
+    strategy = shown_strategy()
     form = AmendmentFilterForm(request.args)
     form.set_choices(body_choices(current_language()))
     valid = form.validate()

@@ -44,3 +44,7 @@ def init_app(app) -> None:
     app.add_template_global(country_label, "country_label")
     app.add_template_global(request_state_label, "request_state_label")
     register_cli(app)
+    from sip.partners.models import CommitmentAcknowledgement
+    from sip.plan import closed
+
+    closed.owned(CommitmentAcknowledgement, "strategy", "strategy_id", None)  # acknowledged for that strategy

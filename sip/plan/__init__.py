@@ -20,3 +20,41 @@ def init_app(app) -> None:
     app.add_template_filter(label_filter(STATUSES), "status_label")
     app.add_template_filter(label_filter(ROLES), "role_label")
     app.add_template_global(STATUSES, "STATUSES")
+    _keep_closed_strategies_read_only(app)
+
+
+def _keep_closed_strategies_read_only(app) -> None:
+    """Refuse every write to a closed strategy's plan (sip.plan.closed), and say so with a 409 page; give pages
+    the strategy they show and the switcher."""
+    from flask import render_template
+
+    from sip.extensions import db
+    from sip.plan import closed
+    from sip.plan.models import Activity, Commitment, GlossaryTerm, Outcome, Output, Pillar, Responsibility
+    from sip.plan.models import STRATEGY_STATES
+    from sip.plan.queries import shown_strategy, strategies, strategy_address
+
+    closed.install()
+    for model in (Pillar, Activity, Commitment, GlossaryTerm):
+        closed.owned(model, "strategy", "strategy_id", "strategy")
+    closed.owned(Outcome, "pillar", "pillar_id", "pillar")
+    closed.owned(Output, "outcome", "outcome_id", "outcome")
+    closed.owned(Responsibility, "activity", "activity_id", "activity")
+    closed.resolver("pillar", closed.by_column(Pillar, Pillar.strategy_id))
+    closed.resolver("activity", closed.by_column(Activity, Activity.strategy_id))
+    closed.resolver("outcome", lambda session, ids: dict(session.execute(
+        db.select(Outcome.id, Pillar.strategy_id).join(Pillar, Outcome.pillar_id == Pillar.id)
+        .where(Outcome.id.in_(ids))).all()))
+    closed.resolver("output", lambda session, ids: dict(session.execute(
+        db.select(Output.id, Pillar.strategy_id).join(Outcome, Output.outcome_id == Outcome.id)
+        .join(Pillar, Outcome.pillar_id == Pillar.id).where(Output.id.in_(ids))).all()))
+
+    @app.errorhandler(closed.ClosedStrategyError)
+    def _closed(error):
+        db.session.rollback()
+        return render_template("plan/closed.html", message=str(error), strategy=error.strategy), 409
+
+    app.add_template_global(shown_strategy, "shown_strategy")
+    app.add_template_global(strategies, "all_strategies")
+    app.add_template_global(strategy_address, "strategy_address")
+    app.add_template_global(STRATEGY_STATES, "STRATEGY_STATES")

@@ -3,7 +3,7 @@ import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sip.extensions import db
@@ -44,13 +44,49 @@ def _search_text_default(context) -> str:
     return search_text(row.get("code"), row.get("text"))
 
 
+def _strategy_slug_default(context) -> str:
+    """Column default: the strategy's years ("2022-2026"), or its code when another strategy has those years."""
+    row = context.get_current_parameters()
+    years = f"{row['starts_on'].year}-{row['ends_on'].year}"
+    taken = context.connection.execute(text("SELECT 1 FROM strategy WHERE slug = :slug"), {"slug": years}).first()
+    return row["code"][:40] if taken else years
+
+
+def _strategy_state_default(context) -> str:
+    """Column default: the first strategy loaded is the current one, any later one a draft until it is opened."""
+    current = context.connection.execute(text("SELECT 1 FROM strategy WHERE state = 'current'")).first()
+    return "draft" if current else "current"
+
+
+# A strategy's life: a draft being prepared (the next plan, imported or copied), the current one (exactly one at most:
+# every page without /s/<slug>/ in its address shows it), or closed (read-only, kept with everything it had).
+STRATEGY_STATES = {
+    "draft": _l("Draft"),
+    "current": _l("Current"),
+    "closed": _l("Closed"),
+}
+
+
 class Strategy(db.Model):
     """A strategy and its implementation plan (the seed is the GLC 2022–2026 plan)."""
 
     __tablename__ = "strategy"
+    # At most one current strategy, held by the database itself (a partial unique index, SQLite and PostgreSQL).
+    __table_args__ = (Index("uq_strategy_one_current", "state", unique=True,
+                            sqlite_where=text("state = 'current'"), postgresql_where=text("state = 'current'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
+    # The strategy's name in addresses (/s/2022-2026/plan): its first and last years.
+    slug: Mapped[str] = mapped_column(String(40), unique=True, default=_strategy_slug_default)
+    state: Mapped[str] = mapped_column(String(12), default=_strategy_state_default)
+    opened_at = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    # The secretariat's closing notes, in both languages: the one thing still written once the strategy is closed.
+    closing_notes: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # The strategy this one follows (its unfinished activities are carried over into this one).
+    predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("strategy.id"), nullable=True)
     title: Mapped[dict] = mapped_column(JSON)
     revision: Mapped[dict | None] = mapped_column(JSON)
     starts_on: Mapped[date] = mapped_column(Date)
@@ -58,7 +94,18 @@ class Strategy(db.Model):
     sections: Mapped[list] = mapped_column(JSON, default=list)
     commitments_intro: Mapped[dict | None] = mapped_column(JSON)
 
+    @property
+    def closed(self) -> bool:
+        """True once the strategy is closed: nothing of it can change but its closing notes."""
+        return self.state == "closed"
+
+    @property
+    def years(self) -> str:
+        """"2022–2026", as people name the strategy."""
+        return f"{self.starts_on.year}–{self.ends_on.year}"
+
     pillars = relationship("Pillar", back_populates="strategy", order_by="Pillar.number")
+    predecessor = relationship("Strategy", remote_side=[id], foreign_keys=[predecessor_id])
     commitments = relationship("Commitment", order_by="Commitment.number")
     glossary = relationship("GlossaryTerm", order_by="GlossaryTerm.position")
 

@@ -1,12 +1,16 @@
 """Reading the plan: filtered, paginated pages in a constant number of queries."""
 from dataclasses import dataclass, field
 
+from flask import abort, has_request_context, request
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sip.bodies.models import Body
 from sip.core.pagination import Page
+from sip.core.prefix import STRATEGY_KEY
 from sip.extensions import db
+from sip.plan.permissions import can_view_drafts
 from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, Strategy, fold
 from sip.reporting import statuses
 from sip.reporting.models import ReportingPeriod
@@ -16,8 +20,36 @@ __all__ = ["fold"]
 
 
 def current_strategy() -> Strategy | None:
-    """The strategy the app shows (the first loaded)."""
-    return db.session.scalar(select(Strategy).order_by(Strategy.id).limit(1))
+    """The current strategy: the one every address without /s/<slug>/ shows, and the one reports are filed on."""
+    return db.session.scalar(select(Strategy).where(Strategy.state == "current").limit(1))
+
+
+def shown_strategy() -> Strategy | None:
+    """The strategy this page shows: the one named in the address (/s/2022-2026/…), else the current one.
+    An unknown name is a 404; a draft is shown only to those who may prepare the next plan."""
+    slug = request.environ.get(STRATEGY_KEY) if has_request_context() else None
+    if not slug:
+        return current_strategy()
+    strategy = db.session.scalar(select(Strategy).where(Strategy.slug == slug))
+    if strategy is None or (strategy.state == "draft" and not can_view_drafts(current_user)):
+        abort(404)
+    return strategy
+
+
+def strategy_address(strategy: Strategy) -> str:
+    """This page's address in another strategy: plain for the current one, /s/<slug>/… for the others."""
+    root = request.environ.get("SCRIPT_NAME", "")
+    slug = request.environ.get(STRATEGY_KEY)
+    if slug:
+        root = root[: -len(f"/s/{slug}")]
+    path = request.full_path.rstrip("?") if request.query_string else request.path
+    prefix = "" if strategy.state == "current" else f"/s/{strategy.slug}"
+    return f"{root}{prefix}{path}"
+
+
+def strategies() -> list[Strategy]:
+    """Every strategy but drafts, oldest first (the switcher's choices)."""
+    return list(db.session.scalars(select(Strategy).where(Strategy.state != "draft").order_by(Strategy.starts_on)))
 
 
 def load_tree(strategy: Strategy) -> list[Pillar]:

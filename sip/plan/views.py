@@ -30,7 +30,7 @@ def _follow_the_plans_visibility():
 
 def strategy_or_404():
     """The plan being shown, or 404 when none is loaded."""
-    return queries.current_strategy() or abort(404)
+    return queries.shown_strategy() or abort(404)
 
 
 def _as_of(strategy):
@@ -65,7 +65,7 @@ def index():
 def _page(can_propose: bool) -> tuple[Markup | None, int]:
     """The plan page's content for the request's filters, rendered, and its status (400 for an invalid filter);
     None when no plan is loaded."""
-    strategy = queries.current_strategy()
+    strategy = queries.shown_strategy()
     if strategy is None:
         return None, 200
     form = PlanFilterForm(request.args)

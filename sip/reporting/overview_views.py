@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from sip.accounts.permissions import is_secretariat
 from sip.extensions import db
-from sip.plan.queries import current_strategy
+from sip.plan.queries import shown_strategy
 from sip.reporting import queries, services
 from sip.reporting.delivery import DELIVERY_LABELS
 from sip.reporting.models import PERIOD_STATES, REPORT_STATES
@@ -37,7 +37,7 @@ def index():
     person = queries.load_person(current_user.id) or abort(403)
     if not can_view_reports(person):
         abort(403)
-    strategy = current_strategy()
+    strategy = shown_strategy()
     context = {"strategy": strategy, "secretariat": is_secretariat(person), "matrix": None, "mine": None,
                "accepted": None, "before_error": None, "my_bodies": []}
     status = 200
@@ -82,7 +82,7 @@ def _periods_page(strategy, status: int = 200, *, error: str | None = None, erro
 
 def _period_or_404(code: str):
     """The strategy and its period with this code, or 404."""
-    strategy = current_strategy() or abort(404)
+    strategy = shown_strategy() or abort(404)
     return strategy, services.find_period(strategy, code) or abort(404)
 
 
@@ -97,7 +97,7 @@ def periods():
     """The strategy's reporting periods: state, dates, GLM, reports by state; open, close, mark GLM."""
     if not can_manage_periods(_actor()):
         abort(403)
-    return _periods_page(current_strategy())
+    return _periods_page(shown_strategy())
 
 
 @bp.post("/periods/<code>/open")

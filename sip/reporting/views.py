@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sip.bodies.queries import find_body
 from sip.extensions import csrf, db
-from sip.plan.queries import current_strategy
+from sip.plan.queries import shown_strategy
 from sip.accounts.permissions import SECRETARIAT
 from sip.reporting import queries, report_queries, services
 from sip.reporting.forms import EXPIRED, LABELS, CommentForm, ReviewForm, field_name, report_form
@@ -32,7 +32,7 @@ def _actor():
 
 def _load(code: str, slug: str):
     """The period and body named in the address (404 when either is unknown) and the body's report, if saved."""
-    strategy = current_strategy() or abort(404)
+    strategy = shown_strategy() or abort(404)
     period = services.find_period(strategy, code) or abort(404)
     body = find_body(slug) or abort(404)
     return period, body, report_queries.load_report(body, period)

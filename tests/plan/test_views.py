@@ -120,7 +120,7 @@ def test_plan_page_queries_do_not_grow_with_the_plan(app, client, make_plan):
     make_plan(pillars=3, outcomes=4, outputs=3, activities=5)
     with counting_queries(app) as large:
         assert len(activity_codes(client.get("/plan"))) == 180
-    assert small() == large() <= 10
+    assert small() == large() <= 11  # 11: the strategy bar asks which strategies there are
 
 
 def test_activity_page_shows_text_place_bodies_roles_and_status(seeded, client):
