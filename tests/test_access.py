@@ -139,6 +139,10 @@ def every_entry() -> list[tuple]:
     entries += PARTNERS
     from tests.exports.test_pack_pages import MATRIX as PACK
     entries += PACK
+    from tests.cycles.test_access import MATRIX as CYCLES
+    from tests.cycles.test_cycle_pages import MATRIX as CLOSING
+    from tests.cycles.test_import_pages import MATRIX as PLAN_IMPORT
+    entries += CYCLES + CLOSING + PLAN_IMPORT
     return entries
 
 

@@ -143,14 +143,30 @@ class Role(Schema):
 # --- resources ----------------------------------------------------------------------------------------------------
 
 
+class StrategyLinks(Schema):
+    """Where a strategy's resources are: each address names the strategy (/s/<slug>/…), so it keeps pointing at it
+    once the strategy is closed."""
+
+    pillars = fields.String(required=True, metadata={"description": "Its pillars, outcomes and outputs."})
+    activities = fields.String(required=True, metadata={"description": "Its activities and their statuses."})
+    periods = fields.String(required=True, metadata={"description": "Its reporting periods."})
+    plan = fields.String(required=True, metadata={"description": "Its plan page, for people."})
+
+
 class StrategyOut(Schema):
     """A strategy and its implementation plan."""
 
     code = fields.String(required=True)
+    slug = fields.String(required=True, metadata={
+        "description": "Its name in addresses (its years, \"2022-2026\"): /s/<slug>/api/v1/… reads it."})
+    state = fields.String(required=True, validate=validate.OneOf(["draft", "current", "closed"]), metadata={
+        "description": "draft (being prepared; the secretariat's only), current (what plain addresses show) or "
+                       "closed (read-only, kept as it was)."})
     title = Text(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    current = fields.Boolean(required=True, metadata={"description": "The strategy the app shows."})
+    current = fields.Boolean(required=True, metadata={"description": "The strategy plain addresses show."})
+    links = fields.Nested(StrategyLinks, required=True)
 
 
 class StrategyList(Schema):

@@ -23,7 +23,7 @@ from sip.governance import queries as governance_queries
 from sip.governance.permissions import can_view_amendments, can_view_versions
 from sip.plan import queries
 from sip.plan.models import Activity, Strategy
-from sip.plan.permissions import can_view_plan
+from sip.plan.permissions import can_view_drafts, can_view_plan
 from sip.reporting import statuses
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
 from sip.reporting.permissions import can_view_report, can_view_reports, files_report_for
@@ -143,12 +143,24 @@ def _update(update: ActivityUpdate, activity_code: str, period_code: str, body_s
 @blp.response(200, schemas.StrategyList)
 @documented()
 def strategies():
-    """Every strategy, the current one marked."""
-    _require(can_view_plan(_reader()))
-    current = queries.current_strategy()
-    rows = db.session.scalars(select(Strategy).order_by(Strategy.starts_on, Strategy.id))
-    return {"items": [{"code": s.code, "title": s.title, "starts_on": s.starts_on, "ends_on": s.ends_on,
-                       "current": current is not None and s.id == current.id} for s in rows]}
+    """Every strategy (drafts for the secretariat only), its state and its lasting address: /s/<slug>/api/v1/…
+    reads any resource in that strategy."""
+    reader = _reader()
+    _require(can_view_plan(reader))
+    query = select(Strategy).order_by(Strategy.starts_on, Strategy.id)
+    if not can_view_drafts(reader):
+        query = query.where(Strategy.state != "draft")
+    return {"items": [_strategy_item(s) for s in db.session.scalars(query)]}
+
+
+def _strategy_item(strategy: Strategy) -> dict:
+    """A strategy, with the addresses of its resources in the API and of its plan page (each names the strategy, so
+    that it keeps pointing at it once the strategy is closed)."""
+    api = queries.strategy_address(strategy, "/api/v1", lasting=True)
+    return {"code": strategy.code, "slug": strategy.slug, "state": strategy.state, "title": strategy.title,
+            "starts_on": strategy.starts_on, "ends_on": strategy.ends_on, "current": strategy.state == "current",
+            "links": {"pillars": f"{api}/pillars", "activities": f"{api}/activities", "periods": f"{api}/periods",
+                      "plan": queries.strategy_address(strategy, "/plan", lasting=True)}}
 
 
 @blp.get("/pillars")

@@ -25,11 +25,13 @@ def body_choices(lang: str) -> list[tuple[str, str]]:
     return sorted(choices, key=lambda choice: fold(choice[1]))
 
 
-def activity_counts() -> dict[int, int]:
-    """How many distinct activities each body is responsible for (one query)."""
+def activity_counts(strategy_id: int | None = None) -> dict[int, int]:
+    """How many distinct activities each body is responsible for, in one strategy when given (one query)."""
     query = select(Responsibility.body_id, func.count(func.distinct(Responsibility.activity_id))).group_by(
         Responsibility.body_id
     )
+    if strategy_id is not None:
+        query = query.join(Responsibility.activity).where(Activity.strategy_id == strategy_id)
     return dict(db.session.execute(query).all())
 
 
@@ -48,12 +50,12 @@ class BodyActivities:
     current: dict
 
 
-def activities_of(body: Body) -> BodyActivities:
-    """The body's responsibilities split into accountable and contributing, with current statuses from the status
-    table (three queries, or four when they span two strategies)."""
+def activities_of(body: Body, strategy_id: int | None = None) -> BodyActivities:
+    """The body's responsibilities (in one strategy when given) split into accountable and contributing, with
+    current statuses from the status table (three queries, or four when they span two strategies)."""
     from sip.reporting.statuses import current_statuses
 
-    responsibilities = responsibilities_of(body)
+    responsibilities = responsibilities_of(body, strategy_id)
     by_strategy: dict[int, set[int]] = {}
     for r in responsibilities:
         by_strategy.setdefault(r.activity.strategy_id, set()).add(r.activity_id)
@@ -65,12 +67,13 @@ def activities_of(body: Body) -> BodyActivities:
     return BodyActivities(accountable, contributing, current)
 
 
-def responsibilities_of(body: Body) -> list[Responsibility]:
-    """The body's responsibilities with their activities, in plan order."""
+def responsibilities_of(body: Body, strategy_id: int | None = None) -> list[Responsibility]:
+    """The body's responsibilities with their activities (in one strategy when given), in plan order."""
+    in_strategy = [] if strategy_id is None else [Activity.strategy_id == strategy_id]
     query = (
         select(Responsibility)
         .join(Responsibility.activity)
-        .where(Responsibility.body_id == body.id)
+        .where(Responsibility.body_id == body.id, *in_strategy)
         .order_by(Activity.position)
         .options(
             selectinload(Responsibility.activity)
@@ -153,11 +156,15 @@ def focal_point_seen_by(viewer, body: Body) -> FocalPointRow:
 
 
 def open_responsibilities(body: Body) -> list[Responsibility]:
-    """The body's part in activities that are still in the plan (not retired), in plan order: what it holds."""
+    """The body's part in activities that are still in the plan (not retired), in plan order: what it holds. A
+    closed strategy's activities are its record, held by nobody any more (and they can no longer be handed over)."""
+    from sip.plan.models import Strategy
+
+    open_plans = select(Strategy.id).where(Strategy.state != "closed")
     query = (
         select(Responsibility)
         .join(Responsibility.activity)
-        .where(Responsibility.body_id == body.id, Activity.retired_on.is_(None))
+        .where(Responsibility.body_id == body.id, Activity.retired_on.is_(None), Activity.strategy_id.in_(open_plans))
         .order_by(Activity.position, Responsibility.position)
         .options(selectinload(Responsibility.activity).selectinload(Activity.responsibilities)
                  .selectinload(Responsibility.body))
@@ -165,11 +172,13 @@ def open_responsibilities(body: Body) -> list[Responsibility]:
     return list(db.session.scalars(query))
 
 
-def reports_of(body: Body) -> list:
-    """The body's reports, newest period first, with their periods (one query); readers filter what they may see."""
+def reports_of(body: Body, strategy_id: int | None = None) -> list:
+    """The body's reports (on one strategy's periods when given), newest period first, with their periods (one
+    query); readers filter what they may see."""
     from sip.reporting.models import GroupReport, ReportingPeriod
 
-    query = (select(GroupReport).join(GroupReport.period).where(GroupReport.body_id == body.id)
+    in_strategy = [] if strategy_id is None else [ReportingPeriod.strategy_id == strategy_id]
+    query = (select(GroupReport).join(GroupReport.period).where(GroupReport.body_id == body.id, *in_strategy)
              .order_by(ReportingPeriod.year.desc(), ReportingPeriod.quarter.desc())
              .options(contains_eager(GroupReport.period)))
     return list(db.session.scalars(query))

@@ -14,7 +14,7 @@ from sip.bodies.permissions import (can_dissolve, can_form_groups, can_manage_me
                                     can_view_body, can_view_members)
 from sip.core.i18n import current_language, pick
 from sip.extensions import csrf, db, login_manager
-from sip.plan.queries import fold
+from sip.plan.queries import fold, shown_strategy
 
 bp = Blueprint("bodies", __name__, url_prefix="/bodies")
 
@@ -32,12 +32,19 @@ def _follow_the_plans_visibility():
     return None
 
 
+def _shown_id() -> int | None:
+    """The id of the strategy the page shows (/s/<slug>/…, else the current one): its activities and reports only
+    (None before any plan is loaded)."""
+    strategy = shown_strategy()
+    return strategy.id if strategy is not None else None
+
+
 @bp.get("")
 def index():
     """Every body with its kind and how many activities it is responsible for."""
     lang = current_language()
     bodies = sorted(queries.all_bodies(), key=lambda body: fold(pick(body.name, lang)))
-    return render_template("bodies/index.html", bodies=bodies, counts=queries.activity_counts(),
+    return render_template("bodies/index.html", bodies=bodies, counts=queries.activity_counts(_shown_id()),
                            can_form=can_form_groups(_actor()))
 
 
@@ -51,10 +58,11 @@ def show(slug: str):
     viewer = _actor()
     # Anonymous readers get no member at all (None), not an empty list: the template then shows no section.
     members = queries.members_seen_by(viewer, body) if can_view_members(viewer, body) else None
-    reports = ([r for r in queries.reports_of(body) if can_view_report(viewer, body, r)]
+    strategy_id = _shown_id()
+    reports = ([r for r in queries.reports_of(body, strategy_id) if can_view_report(viewer, body, r)]
                if current_user.is_authenticated else None)
     focal_point = None if body.is_group_of_people else queries.focal_point_seen_by(viewer, body)
-    return render_template("bodies/show.html", body=body, activities=queries.activities_of(body),
+    return render_template("bodies/show.html", body=body, activities=queries.activities_of(body, strategy_id),
                            focal_point=focal_point, can_name_focal_point=can_name_focal_point(viewer, body),
                            members=members, can_manage=can_manage_members(viewer, body), reports=reports,
                            can_dissolve=can_dissolve(viewer, body))

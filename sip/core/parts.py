@@ -12,7 +12,7 @@ from collections import OrderedDict
 from datetime import date
 from threading import Lock
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import select
 
 from sip.core.prefix import STRATEGY_KEY
@@ -82,10 +82,16 @@ def data_version() -> tuple:
     """A fingerprint of what the cached parts show besides the periods' states (one query), from what each domain
     watches: reports and their versions, activities, responsibilities, bodies, the plan's versions and recorded
     revisions (every amendment applied at a GLM adds one, so a reworded or moved activity changes it)."""
+    # Read once per request: a page with several cached parts (the strategy bar and the plan, say) asks once.
+    if has_request_context() and "sip_data_version" in g:
+        return g.sip_data_version
     query = _fingerprint_query()
     if not query.selected_columns:
         return ()
-    return tuple(str(value) for value in db.session.execute(query).one())
+    version = tuple(str(value) for value in db.session.execute(query).one())
+    if has_request_context():
+        g.sip_data_version = version
+    return version
 
 
 def periods_key(periods) -> tuple:

@@ -16,3 +16,8 @@ def index():
     if not can_manage_cycles(current_user):
         abort(403)
     return render_template("cycles/index.html", strategies=queries.all_strategies())
+
+
+from sip.cycles import report_views  # noqa: E402,F401
+from sip.cycles import import_views  # noqa: E402,F401
+from sip.cycles import carry_views  # noqa: E402,F401

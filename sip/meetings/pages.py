@@ -51,11 +51,11 @@ def _dashboard(view_args: dict) -> dict:
 def _activity(view_args: dict) -> dict:
     """The action points about an activity (signed in only)."""
     from sip.meetings import queries
-    from sip.plan.queries import current_strategy, find_activity
+    from sip.plan.queries import find_activity, shown_strategy
 
     if not is_signed_in(current_user):
         return {}
-    strategy = current_strategy()
+    strategy = shown_strategy()  # the activity page of the strategy in the address
     activity = find_activity(strategy, view_args.get("code", "")) if strategy else None
     return {"activity_action_points": queries.activity_action_points(activity.id)} if activity else {}
 

@@ -18,7 +18,7 @@ from sip.partners.forms import (AcknowledgeForm, ButtonForm, ConfirmImportForm, 
 from sip.partners.permissions import (can_acknowledge_commitments, can_decide_join_requests, can_export_register,
                                       can_follow_commitments, can_manage_register, can_request_to_join,
                                       can_view_participation_figures, can_view_register)
-from sip.plan.queries import current_strategy
+from sip.plan.queries import shown_strategy
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 COMMITMENT_ROWS = 100  # partners a page on the commitments page, those that have not acknowledged first
@@ -65,14 +65,15 @@ def index():
 def _organisation_page(organisation, status: int = 200, **forms):
     """An organisation's page, with the forms the reader may use."""
     user = _user()
-    strategy = current_strategy()
+    strategy = shown_strategy()
     points = queries.focal_points_of(organisation)
     current, former = queries.focal_points_seen_by(user, organisation, points)
     context = {
         "organisation": organisation, "current_points": current, "former_points": former,
         "bodies": queries.bodies_of_organisation(organisation, points=points), "strategy": strategy,
         "acknowledgement": queries.acknowledgement_of(organisation, strategy),
-        "can_acknowledge": can_acknowledge_commitments(user, organisation),
+        # a closed strategy's acknowledgements are its record: no more of them
+        "can_acknowledge": can_acknowledge_commitments(user, organisation) and not (strategy and strategy.closed),
         "can_manage": can_manage_register(user), "lang": current_language(),
         "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(formdata=None),
     }
@@ -273,7 +274,7 @@ def acknowledge(organisation_id: int):
     if not form.validate_on_submit():
         return _organisation_page(organisation, 400, acknowledge_form=form)
     try:
-        services.acknowledge_commitments(organisation, user, current_strategy())
+        services.acknowledge_commitments(organisation, user, shown_strategy())
     except services.PartnerError as error:
         form.form_errors.append(str(error))
         return _organisation_page(organisation, 400, acknowledge_form=form)
@@ -285,7 +286,7 @@ def acknowledge(organisation_id: int):
 def commitments():
     """Which partners have acknowledged the minimum commitments, and which have not."""
     _allow(can_follow_commitments(_user()))
-    strategy = current_strategy() or abort(404)
+    strategy = shown_strategy() or abort(404)
     page = page_of_rows(queries.commitment_rows(strategy), requested_page(), COMMITMENT_ROWS)
     return render_template("partners/commitments.html", strategy=strategy, page=page,
                            share=queries.acknowledgement_share(strategy), form=ButtonForm(formdata=None))
@@ -296,7 +297,7 @@ def remind():
     """E-mail the focal points of the partners that have not acknowledged (through the outbox)."""
     actor = _user()
     _allow(can_follow_commitments(actor))
-    strategy = current_strategy() or abort(404)
+    strategy = shown_strategy() or abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
     result = services.remind_partners(strategy, actor)

@@ -4,18 +4,20 @@
 def init_app(app) -> None:
     """Mount the plan pages, put the plan on the home page, give templates the statuses and roles, and have
     cached parts watch activities and responsibilities."""
-    from sqlalchemy import func
+    from sqlalchemy import case, func
 
     from sip.core.parts import watch
     from sip.core.templating import label_filter
     from sip.core.views import add_to_home
-    from sip.plan.models import ROLES, STATUSES, Activity, Responsibility
+    from sip.plan.models import ROLES, STATUSES, Activity, Responsibility, Strategy
     from sip.plan.queries import current_strategy
     from sip.plan.views import bp
 
     app.register_blueprint(bp)
     watch(app, lambda: [func.count(Activity.id), func.max(Activity.id), func.count(Activity.retired_on),
-                        func.count(Responsibility.id), func.max(Responsibility.id)])
+                        func.count(Responsibility.id), func.max(Responsibility.id),
+                        # the current strategy: once the next one opens, plain addresses show another plan
+                        func.max(case((Strategy.state == "current", Strategy.id)))])
     add_to_home(app, lambda: {"strategy": current_strategy()})
     app.add_template_filter(label_filter(STATUSES), "status_label")
     app.add_template_filter(label_filter(ROLES), "role_label")
@@ -32,9 +34,10 @@ def _keep_closed_strategies_read_only(app) -> None:
     from sip.plan import closed
     from sip.plan.models import Activity, Commitment, GlossaryTerm, Outcome, Output, Pillar, Responsibility
     from sip.plan.models import STRATEGY_STATES
-    from sip.plan.queries import shown_strategy, strategies, strategy_address
+    from sip.plan.queries import refuse_unknown_strategy, shown_strategy, strategies, strategy_address
 
     closed.install()
+    app.before_request(refuse_unknown_strategy)  # /s/<unknown>/… is a 404 on every page
     for model in (Pillar, Activity, Commitment, GlossaryTerm):
         closed.owned(model, "strategy", "strategy_id", "strategy")
     closed.owned(Outcome, "pillar", "pillar_id", "pillar")

@@ -1,13 +1,14 @@
 """Reading the plan: filtered, paginated pages in a constant number of queries."""
 from dataclasses import dataclass, field
 
-from flask import abort, has_request_context, request
+from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from sip.bodies.models import Body
 from sip.core.pagination import Page
+from sip.core.parts import cached_part
 from sip.core.prefix import STRATEGY_KEY
 from sip.extensions import db
 from sip.plan.permissions import can_view_drafts
@@ -24,32 +25,83 @@ def current_strategy() -> Strategy | None:
     return db.session.scalar(select(Strategy).where(Strategy.state == "current").limit(1))
 
 
-def shown_strategy() -> Strategy | None:
-    """The strategy this page shows: the one named in the address (/s/2022-2026/…), else the current one.
-    An unknown name is a 404; a draft is shown only to those who may prepare the next plan."""
+def _strategy_named() -> Strategy | None:
+    """The strategy whose slug this request's address names, drafts included (read once per request)."""
     slug = request.environ.get(STRATEGY_KEY) if has_request_context() else None
     if not slug:
-        return current_strategy()
-    strategy = db.session.scalar(select(Strategy).where(Strategy.slug == slug))
-    if strategy is None or (strategy.state == "draft" and not can_view_drafts(current_user)):
-        abort(404)
+        return None
+    if "sip_named_strategy" not in g:
+        g.sip_named_strategy = db.session.scalar(select(Strategy).where(Strategy.slug == slug))
+    return g.sip_named_strategy
+
+
+def named_strategy() -> Strategy | None:
+    """The strategy named in this request's address (/s/2022-2026/…) if the reader may see it, else None (no name,
+    an unknown one, or a draft: shown only to those who may prepare the next plan)."""
+    strategy = _strategy_named()
+    if strategy is not None and strategy.state == "draft" and not can_view_drafts(current_user):
+        return None
     return strategy
 
 
-def strategy_address(strategy: Strategy) -> str:
-    """This page's address in another strategy: plain for the current one, /s/<slug>/… for the others."""
+def shown_strategy(strict: bool = True) -> Strategy | None:
+    """The strategy this page shows: the one named in the address (/s/2022-2026/…), else the current one.
+    An unknown name is a 404 (None when not `strict`: for an error page); a draft is shown only to those who may
+    prepare the next plan."""
+    if not (request.environ.get(STRATEGY_KEY) if has_request_context() else None):
+        return current_strategy()
+    return named_strategy() or (abort(404) if strict else None)
+
+
+def refuse_unknown_strategy() -> None:
+    """before_request: any address under /s/<slug>/ naming no strategy is a 404, whatever the page. (A draft is
+    refused by shown_strategy, once the reader is known: an API token is read after this.)"""
+    if request.environ.get(STRATEGY_KEY) and _strategy_named() is None:
+        abort(404)
+
+
+def _root() -> str:
+    """The application's root address without the strategy prefix (a proxy's own prefix kept)."""
     root = request.environ.get("SCRIPT_NAME", "")
     slug = request.environ.get(STRATEGY_KEY)
-    if slug:
+    if slug and root.endswith(f"/s/{slug}"):
         root = root[: -len(f"/s/{slug}")]
-    path = request.full_path.rstrip("?") if request.query_string else request.path
-    prefix = "" if strategy.state == "current" else f"/s/{strategy.slug}"
-    return f"{root}{prefix}{path}"
+    return root
 
 
-def strategies() -> list[Strategy]:
-    """Every strategy but drafts, oldest first (the switcher's choices)."""
-    return list(db.session.scalars(select(Strategy).where(Strategy.state != "draft").order_by(Strategy.starts_on)))
+def strategy_address(strategy: Strategy, path: str | None = None, *, lasting: bool = False) -> str:
+    """This page's address (or `path`'s, from the application's root) in another strategy: plain for the current
+    one, /s/<slug>/… for the others, and always with the prefix when `lasting` (an address that keeps naming this
+    strategy once it is closed)."""
+    if path is None:
+        path = request.full_path.rstrip("?") if request.query_string else request.path
+    prefix = "" if strategy.state == "current" and not lasting else f"/s/{strategy.slug}"
+    return f"{_root()}{prefix}{path}"
+
+
+@dataclass(frozen=True)
+class StrategyChoice:
+    """What the strategy bar needs of a strategy (kept between requests, unlike a database row)."""
+
+    id: int
+    slug: str
+    state: str
+    years: str
+
+    @property
+    def closed(self) -> bool:
+        """True once the strategy is closed."""
+        return self.state == "closed"
+
+
+def strategies() -> list[StrategyChoice]:
+    """Every strategy but drafts, oldest first (the switcher's choices). Every page shows the bar, so the list is
+    a cached part: it costs no query on a page that reads the data fingerprint anyway."""
+    def build():
+        rows = db.session.scalars(select(Strategy).where(Strategy.state != "draft")
+                                  .order_by(Strategy.starts_on, Strategy.id))
+        return [StrategyChoice(row.id, row.slug, row.state, row.years) for row in rows]
+    return cached_part("strategies", (), build)
 
 
 def load_tree(strategy: Strategy) -> list[Pillar]:

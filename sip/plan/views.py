@@ -7,6 +7,7 @@ from sip.bodies.queries import body_choices
 from sip.core.i18n import current_language
 from sip.core.pagination import requested_page
 from sip.core.parts import cached_part
+from sip.core.prefix import STRATEGY_KEY
 from sip.extensions import login_manager
 from sip.governance import history
 from sip.governance import permissions as governance
@@ -25,6 +26,8 @@ def _follow_the_plans_visibility():
     """With SIP_PUBLIC_PLAN off, every plan page asks an anonymous reader to sign in first."""
     if not can_view_plan(current_user._get_current_object()):
         return login_manager.unauthorized()
+    if request.environ.get(STRATEGY_KEY):
+        queries.shown_strategy()  # a draft named in the address is a 404 for most readers, before any cached page
     return None
 
 
