@@ -22,14 +22,14 @@ MATRIX = [
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint,method,path,data,expected", MATRIX, ids=[f"{m} {p}" for _, m, p, _, _ in MATRIX])
 def test_the_report_is_for_everyone_signed_in_and_the_strategies_page_for_the_secretariat(
-        seeded, people, role, endpoint, method, path, data, expected):  # noqa: F811
+        seeded, people, role, endpoint, method, path, data, expected):
     response = client_as(seeded, people, role).open(path, method=method, data=data)
     assert response.status_code == expected[role]
     if role == "anonymous":
         assert "/login" in response.headers["Location"]
 
 
-def test_the_strategies_page_links_each_next_step(seeded, people):  # noqa: F811
+def test_the_strategies_page_links_each_next_step(seeded, people):
     html = client_as(seeded, people, "secretariat").get("/strategies?lang=en").get_data(as_text=True)
     for address in ("/plan", "/strategies/2022-2026/carry-over", "/strategies/2022-2026/close",
                     "/strategies/2022-2026/report", "/strategies/new"):
