@@ -47,7 +47,7 @@ def _new_page(upload=None, copy=None, status: int = 200):
     """The page of the three ways, with the forms as posted (or fresh)."""
     current = current_strategy()
     if copy is None:
-        copy = CopyForm(formdata=None)
+        copy = CopyForm(formdata=None, prefix="copy")  # beside the upload form: its own ids and labels
         if current is not None:
             _code, _title, copy.starts_on.data, copy.ends_on.data = next_period(current)
     drafts = [s for s in queries.all_strategies() if s.state == "draft"]
@@ -131,7 +131,7 @@ def confirm():
 def copy():
     """Copy the current plan, without its finished activities, as a draft for new dates."""
     actor = _actor()
-    form = CopyForm()
+    form = CopyForm(prefix="copy")
     current = current_strategy() or abort(404)
     if not form.validate_on_submit():
         return _new_page(copy=form, status=400)

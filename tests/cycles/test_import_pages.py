@@ -1,6 +1,7 @@
 """The pages of opening the next plan: who may use them, the preview with its errors by row, the confirmation, the
 copy, and editing the draft."""
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +28,7 @@ MATRIX = [
     ("cycles.strategy_template", "GET", "/strategies/2022-2026/template.xlsx", None, SECRETARIAT_READ),
     ("cycles.upload", "POST", "/strategies/new/upload", {}, SECRETARIAT_REFUSED),
     ("cycles.confirm", "POST", "/strategies/new/confirm", {"token": "x" * 32}, SECRETARIAT_WRITE),  # expired: back
-    ("cycles.copy", "POST", "/strategies/new/copy", {"starts_on": "2026-01-01", "ends_on": "2030-12-31"},
+    ("cycles.copy", "POST", "/strategies/new/copy", {"copy-starts_on": "2026-01-01", "copy-ends_on": "2030-12-31"},
      SECRETARIAT_REFUSED),
     ("cycles.draft", "GET", DRAFT, None, SECRETARIAT_READ),
     ("cycles.draft_activity", "GET", f"{DRAFT}/activities/3.1.1.2", None, SECRETARIAT_READ),
@@ -94,7 +95,7 @@ def test_a_working_group_lead_may_not_open_a_plan(seeded, people, path):
 def test_a_lead_may_not_upload_or_copy(seeded, people):
     client = client_of(seeded, people["lead"])
     assert upload(client, prefilled(seeded)).status_code == 403
-    assert client.post("/strategies/new/copy", data={"starts_on": "2027-01-01", "ends_on": "2031-12-31"}).status_code == 403
+    assert client.post("/strategies/new/copy", data={"copy-starts_on": "2027-01-01", "copy-ends_on": "2031-12-31"}).status_code == 403
     assert strategy_count(seeded) == 1
 
 
@@ -168,7 +169,7 @@ def test_a_plan_document_is_previewed_with_english_to_be_written(seeded, people)
 
 def test_copying_the_current_plan_opens_its_draft(seeded, people):
     client = client_of(seeded, people["secretariat"])
-    response = client.post("/strategies/new/copy", data={"starts_on": "2027-01-01", "ends_on": "2031-12-31"},
+    response = client.post("/strategies/new/copy", data={"copy-starts_on": "2027-01-01", "copy-ends_on": "2031-12-31"},
                            follow_redirects=True)
     text = page_text(response)
     assert "The current plan is copied as the 2027–2031 draft." in text
@@ -177,7 +178,7 @@ def test_copying_the_current_plan_opens_its_draft(seeded, people):
 
 def test_a_copy_over_the_current_dates_is_refused_with_the_reason(seeded, people):
     client = client_of(seeded, people["secretariat"])
-    response = client.post("/strategies/new/copy", data={"starts_on": "2026-01-01", "ends_on": "2030-12-31"})
+    response = client.post("/strategies/new/copy", data={"copy-starts_on": "2026-01-01", "copy-ends_on": "2030-12-31"})
     assert response.status_code == 400 and "overlap the 2022–2026 strategy" in page_text(response)
     assert strategy_count(seeded) == 1
 
@@ -186,7 +187,7 @@ def test_a_copy_over_the_current_dates_is_refused_with_the_reason(seeded, people
 def draft(seeded, people):
     """A draft copied from the current plan, and the secretariat's client."""
     client = client_of(seeded, people["secretariat"])
-    client.post("/strategies/new/copy", data={"starts_on": "2027-01-01", "ends_on": "2031-12-31"})
+    client.post("/strategies/new/copy", data={"copy-starts_on": "2027-01-01", "copy-ends_on": "2031-12-31"})
     return client
 
 
@@ -274,3 +275,10 @@ def test_every_route_of_opening_a_plan_is_in_its_matrix(app):
         if app.view_functions[rule.endpoint].__module__ == "sip.cycles.import_views":
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (rule.endpoint, method) in covered, f"{method} {rule.rule} has no access rule"
+
+
+def test_the_copy_form_and_the_upload_form_have_their_own_field_ids(seeded, people):
+    html = page_text(client_of(seeded, people["secretariat"]).get("/strategies/new?lang=en"))
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert '<label for="copy-starts_on"' in html
