@@ -15,7 +15,7 @@ from sip.dashboards.colours import COMPLIANCE_COLOURS
 from sip.exports.availability import chromium_problem
 from sip.exports.content import Pack, delivery_label, delivery_note, light
 from sip.exports.figures import ChartsUnavailable, build_figures, for_weasyprint, render_svgs
-from sip.exports.sections import extra_sections, glm_name, written
+from sip.exports.sections import action_points_title, extra_sections, glm_name, written
 
 STYLESHEET = ROOT / "static" / "css" / "report-pdf.css"
 
@@ -63,7 +63,8 @@ def render_html(pack: Pack) -> str:
     fills = {state: f"#{light(colour)}" for state, colour in COMPLIANCE_COLOURS.items()}
     return render_template("exports/report.html", pack=pack, titles=titles, images=images, charts_note=charts_note,
                            delivery_label=delivery_label, delivery_note=delivery_note(), compliance_fills=fills,
-                           written=written, glm_name=glm_name, extra_sections=extra_sections(pack.lang))
+                           written=written, glm_name=glm_name, extra_sections=extra_sections(pack.lang),
+                           action_points_title=action_points_title(pack))
 
 
 def render_pdf(pack: Pack) -> bytes:

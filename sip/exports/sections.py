@@ -7,6 +7,7 @@ No Flask request here; the queries are a constant number per pack.
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from sip.reporting.models import ReportingPeriod
 QUARTERS_BEFORE = 4
 
 
+@lru_cache(maxsize=512)  # a ×100 workbook names a quarter on each of its 120,000 update rows
 def quarter_label(code: str, lang: str) -> str:
     """A quarter as readers of the language write it: "T2 2026" (French), "Q2 2026" (English)."""
     match = re.fullmatch(r"(\d{4})-Q([1-4])", code or "")
@@ -205,3 +207,10 @@ def extra_sections(lang: str) -> list[tuple[str, "object"]]:
     from sip.partners.figures import participation_tables
 
     return list(participation_tables(lang))
+
+
+def action_points_title(pack) -> str:
+    """The title of the last GLM's open action points: "Open action points · GLM June 2026" (the GLM's name says
+    which meeting gave them)."""
+    title = _("Open action points")
+    return f"{title} · {pack.last_glm.name}" if pack.last_glm is not None and pack.last_glm.name else title

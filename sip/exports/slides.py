@@ -25,7 +25,7 @@ from sip.dashboards.colours import COMPLIANCE_COLOURS, STATUS_COLOURS, STATUS_OR
 from babel.dates import format_date
 
 from sip.exports.content import Pack, PillarItem, delivery_label, delivery_note, status_label
-from sip.exports.sections import Written, extra_sections, written
+from sip.exports.sections import Written, action_points_title, extra_sections, written
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.6)
@@ -437,6 +437,18 @@ def next_steps_slides(deck, pack: Pack) -> None:
                  _("No next step reported for %(period)s.", period=pack.quarter), size=12)
 
 
+def action_points_slides(deck, pack: Pack) -> None:
+    """The last GLM's action points still open: what, which body (and organisation), due when, overdue or not;
+    continued on a new slide when long."""
+    last = pack.last_glm
+    rows = [[_marked(item.text, pack.lang), item.owner, format_date(item.due_on, "medium", locale=pack.lang),
+             item.state] for item in (last.items if last else [])]
+    intro = (f"{_labelled(_('Meeting'), last.name)} · {format_date(last.held_on, 'long', locale=pack.lang)}"
+             if last else "")
+    table_slides(deck, pack, action_points_title(pack), [_("Action point"), _("Owner"), _("Due on"), _("Status")],
+                 rows, [6.4, 2.8, 1.5, 1.5], _("No open action point."), intro=intro, size=12)
+
+
 def extra_slides(deck, pack: Pack) -> None:
     """The sections of the other registers (participation), one table each."""
     for title, frame in extra_sections(pack.lang):
@@ -472,6 +484,7 @@ def build_deck(pack: Pack) -> bytes:
     risks_slide(deck, pack)
     compliance_slide(deck, pack)
     next_steps_slides(deck, pack)
+    action_points_slides(deck, pack)
     extra_slides(deck, pack)
     tag_language(deck, pack.lang)
     buffer = io.BytesIO()

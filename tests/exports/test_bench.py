@@ -27,4 +27,15 @@ def test_bench_table_shows_a_dash_where_the_first_build_was_not_measured():
     spec.loader.exec_module(module)
     row = {"format": "pdf", "data set": "big", "first ms": None, "p50 ms": 2.4, "p95 ms": 3.6, "served ms": 3.2,
            "bytes": 1200}
-    assert module.table([row]).splitlines()[-1] == "| pdf | big | – | 2 | 4 | 3 | 1,200 |"
+    assert module.table([row]).splitlines()[-1] == "| pdf | big | – | 2 | 4 | – | 3 | 1,200 |"
+
+
+def test_bench_table_gives_each_build_as_a_multiple_of_the_activities_csv_of_its_data_set():
+    spec = importlib.util.spec_from_file_location("bench_exports_ratio", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = [{"format": name, "data set": data_set, "first ms": None, "p50 ms": p50, "p95 ms": p50, "served ms": 1.0,
+             "bytes": 10} for name, data_set, p50 in (("xlsx", "big", 3000.0), ("activities_csv", "big", 600.0),
+                                                      ("xlsx", "small", 90.0), ("activities_csv", "small", 30.0))]
+    ratios = [line.split(" | ")[5] for line in module.table(rows).splitlines()[2:]]
+    assert ratios == ["5.0", "1.0", "3.0", "1.0"]

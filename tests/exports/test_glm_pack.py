@@ -350,7 +350,7 @@ def test_the_running_header_halves_keep_to_their_own_width():
 
 SECTIONS = ["Highlights", "Key figures", "What changed since the last GLM", "Amendments for verification at this GLM",
             "Progress by pillar and outcome", "Risks and delays, with the support asked of the SAG",
-            "Reporting compliance", "Next steps"]
+            "Reporting compliance", "Next steps", "Open action points"]  # the last: the last GLM's (none here)
 
 
 def test_the_pdf_and_the_deck_have_every_section_a_plenary_expects(world):
@@ -367,7 +367,7 @@ def test_the_pdf_and_the_deck_have_every_section_a_plenary_expects(world):
 def test_the_workbook_has_a_sheet_per_section_with_a_print_setup_and_real_dates(world):
     workbook = book(files(world, "xlsx", "en"))
     for name in ("Summary", "Key figures", "Changes", "Amendments", "Plan", "Updates", "Risks", "Compliance",
-                 "Next steps"):
+                 "Next steps", "Open action points"):
         sheet = workbook[name]
         assert sheet.page_setup.paperSize in (9, "9"), name
     updates = workbook["Updates"]
