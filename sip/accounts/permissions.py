@@ -28,11 +28,6 @@ def is_sag_member(user) -> bool:
     return SAG in bodies_of(user)
 
 
-def is_viewer(user) -> bool:
-    """A partner or stakeholder with read access: signed in, no membership, not an admin."""
-    return is_signed_in(user) and not user.is_admin and not bodies_of(user)
-
-
 def role_names(user) -> list[str]:
     """The roles a user holds, for display: secretariat, sag, lead, member, viewer."""
     if not is_signed_in(user):
