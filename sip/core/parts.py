@@ -82,15 +82,18 @@ def data_version() -> tuple:
     """A fingerprint of what the cached parts show besides the periods' states (one query), from what each domain
     watches: reports and their versions, activities, responsibilities, bodies, the plan's versions and recorded
     revisions (every amendment applied at a GLM adds one, so a reworded or moved activity changes it)."""
-    # Read once per request: a page with several cached parts (the strategy bar and the plan, say) asks once.
-    if has_request_context() and "sip_data_version" in g:
-        return g.sip_data_version
+    # Read once per request: a page with several cached parts asks once. (Keyed by the request itself: a test, or a
+    # command, may serve several requests inside one application context, which is where g lives.)
+    current = request._get_current_object() if has_request_context() else None
+    memo = g.get("sip_data_version") if current is not None else None
+    if memo is not None and memo[0] is current:
+        return memo[1]
     query = _fingerprint_query()
     if not query.selected_columns:
         return ()
     version = tuple(str(value) for value in db.session.execute(query).one())
-    if has_request_context():
-        g.sip_data_version = version
+    if current is not None:
+        g.sip_data_version = (current, version)
     return version
 
 

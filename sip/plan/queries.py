@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
 from sip.bodies.models import Body
 from sip.core.pagination import Page
-from sip.core.parts import cached_part
 from sip.core.prefix import STRATEGY_KEY
 from sip.extensions import db
 from sip.plan.permissions import can_view_drafts
@@ -30,9 +30,11 @@ def _strategy_named() -> Strategy | None:
     slug = request.environ.get(STRATEGY_KEY) if has_request_context() else None
     if not slug:
         return None
-    if "sip_named_strategy" not in g:
-        g.sip_named_strategy = db.session.scalar(select(Strategy).where(Strategy.slug == slug))
-    return g.sip_named_strategy
+    current = request._get_current_object()  # g outlives a request when several share an application context
+    memo = g.get("sip_named_strategy")
+    if memo is None or memo[0] is not current:
+        memo = g.sip_named_strategy = (current, db.session.scalar(select(Strategy).where(Strategy.slug == slug)))
+    return memo[1]
 
 
 def named_strategy() -> Strategy | None:
@@ -95,13 +97,15 @@ class StrategyChoice:
 
 
 def strategies() -> list[StrategyChoice]:
-    """Every strategy but drafts, oldest first (the switcher's choices). Every page shows the bar, so the list is
-    a cached part: it costs no query on a page that reads the data fingerprint anyway."""
-    def build():
+    """Every strategy but drafts, oldest first (the switcher's choices): one query on every page. None when the
+    database cannot answer: the bar is left out of an error page rather than failing it."""
+    try:
         rows = db.session.scalars(select(Strategy).where(Strategy.state != "draft")
-                                  .order_by(Strategy.starts_on, Strategy.id))
-        return [StrategyChoice(row.id, row.slug, row.state, row.years) for row in rows]
-    return cached_part("strategies", (), build)
+                                  .order_by(Strategy.starts_on, Strategy.id)).all()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []
+    return [StrategyChoice(row.id, row.slug, row.state, row.years) for row in rows]
 
 
 def load_tree(strategy: Strategy) -> list[Pillar]:

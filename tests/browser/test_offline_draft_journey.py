@@ -17,9 +17,6 @@ def open_report(page, base: str) -> None:
     # The worker keeps a copy of the first page it did not serve; wait until it is in its cache.
     page.wait_for_function(
         "async (path) => !!(await caches.match(path, {ignoreVary: true}))", arg=REPORT, timeout=10_000)
-    # On a loaded machine the worker may still be activating: wait until it controls the page, so that the reload
-    # below is answered by the worker that kept the copy.
-    page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=10_000)
 
 
 def back_online(context, page) -> None:
