@@ -61,7 +61,7 @@ def test_secretariat_downloads_the_workbook_and_the_pdf_in_french(live_server, l
     book = load_workbook(saved)
     plan = [list(row) for row in book["Plan"].iter_rows(values_only=True)]
     assert plan[0][0] == "Pilier"
-    assert plan[1][0] == "#activity+pillar+code"  # the HXL hashtag row, as in the CSV
+    assert plan[1][0] == "#activity+programme+code"  # the HXL hashtag row, as in the CSV
     assert len(plan) == 52  # the header, the hashtags and the plan's 50 activities
     assert {row[3] for row in plan[2:]} <= {"Prévue", "En bonne voie", "À risque", "En retard", "Terminée",
                                              "Abandonnée"}
