@@ -32,9 +32,10 @@ run: setup
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Both passes run in parallel, one pytest-xdist worker per core (TEST_WORKERS=0 runs in one process); each test file
-# stays on one worker (--dist loadfile), so that its module-scoped fixtures are built once.
+# stays on one worker (--dist loadfile), so that its module-scoped fixtures are built once. The slowest tests are
+# listed at the end of each pass, to keep the run inside the CI budget.
 TEST_WORKERS ?= auto
-PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=40
 
 test: setup
 	@if [ "$$SIP_REQUIRE_POSTGRES" = 1 ] && [ -z "$$SIP_TEST_POSTGRES_URL" ]; then \
