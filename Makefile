@@ -48,7 +48,7 @@ test: setup
 
 # For developers: extract UI strings and update both catalogues (then translate the new French entries).
 messages: install
-	$(VENV)/bin/pybabel extract -F sip/babel.cfg -k _l -k lazy_gettext -o sip/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel extract -F sip/babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o sip/translations/messages.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i sip/translations/messages.pot -d sip/translations --no-fuzzy-matching --ignore-obsolete
 	$(PY) -m sip.core.catalogues
 

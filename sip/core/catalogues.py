@@ -8,7 +8,9 @@ from babel.messages.pofile import read_po, write_po
 from sip.config import ROOT
 
 TRANSLATIONS = ROOT / "sip" / "translations"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            # A word whose translation depends on what it qualifies ("Open": une période ouverte, un point ouvert).
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 METHODS = [("sip/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
@@ -23,19 +25,23 @@ def read_catalogue(lang: str) -> Catalog:
         return read_po(handle, locale=lang)
 
 
+def _key(context: str | None, message) -> str:
+    """A string's key in the checks: its singular form, after its context when it has one."""
+    singular = message[0] if isinstance(message, (tuple, list)) else message
+    return f"{context}\x04{singular}" if context else singular
+
+
 def extracted_ids() -> set[str]:
-    """Every UI string the code and templates use (singular form)."""
+    """Every UI string the code and templates use (singular form, with its context)."""
     found = extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {}})
-    ids = set()
-    for _filename, _lineno, message, _comments, _context in found:
-        ids.add(message[0] if isinstance(message, tuple) else message)
+    ids = {_key(context, message) for _filename, _lineno, message, _comments, context in found}
     return {i for i in ids if i}
 
 
 def problems(lang: str) -> list[str]:
     """Strings that are missing, untranslated or fuzzy in a language's catalogue."""
     catalogue = read_catalogue(lang)
-    present = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalogue if m.id}
+    present = {_key(m.context, m.id): m for m in catalogue if m.id}
     issues = [f"missing: {i}" for i in sorted(extracted_ids() - present.keys())]
     for key, message in sorted(present.items()):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)

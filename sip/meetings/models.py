@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,7 +25,8 @@ MEETING_KINDS = {
 KIND_BODIES = {"glm": "cluster", "sag": "advisory_group", "wg": "working_group", "other": None}
 MINUTES_STATES = {"draft": _l("Draft"), "circulated": _l("Circulated to the body"), "endorsed": _l("Endorsed")}
 MINUTES_LANGUAGES = {"fr": _l("French"), "en": _l("English")}
-ACTION_STATES = {"open": _l("Open"), "done": _l("Done"), "dropped": _l("Dropped")}
+# "Open" qualifies a period elsewhere (une période ouverte), so the action point's takes a context (un point ouvert).
+ACTION_STATES = {"open": lazy_pgettext("action point", "Open"), "done": _l("Done"), "dropped": _l("Dropped")}
 DECISION_METHODS = {"consensus": _l("By consensus"), "vote": _l("By vote"),
                     "unrecorded": _l("Recorded before meetings were kept (no count)")}
 DECISION_OUTCOMES = {"verified": _l("Verified"), "rejected": _l("Rejected")}

@@ -51,3 +51,20 @@ def test_unknown_lang_parameter_is_ignored(client):
 def test_language_switcher_links_keep_the_current_filters(seeded, client):
     html = page_text(client.get("/plan?status=completed&lang=en"))
     assert 'href="/plan?status=completed&lang=fr"' in html
+
+
+def test_open_agrees_with_what_it_qualifies_in_french(app):
+    from flask_babel import force_locale
+
+    from sip.meetings.models import ACTION_STATES
+    from sip.reporting.models import PERIOD_STATES
+    with app.test_request_context(), force_locale("fr"):
+        assert str(PERIOD_STATES["open"]) == "Ouverte"  # une période
+        assert str(ACTION_STATES["open"]) == "Ouvert"  # un point d'action
+
+
+def test_a_string_with_a_context_missing_from_the_catalogue_is_reported(monkeypatch):
+    from sip.core import catalogues
+    extracted = catalogues.extracted_ids()
+    monkeypatch.setattr(catalogues, "extracted_ids", lambda: extracted | {"meeting\x04Open"})
+    assert problems("fr") == ["missing: meeting\x04Open"]
