@@ -152,7 +152,7 @@ def test_the_deck_has_a_slide_of_the_open_points_in_the_language(meetings, lang)
         [OVERDUE["en"], OPEN_ENGLISH_ONLY["en"]] if lang == "en" else
         [OVERDUE["fr"], f"{OPEN_ENGLISH_ONLY['en']} (original in English)"])
     assert [row[1] for row in rows] == [f"{TEST_WG[lang]} (ALS)", SECOND_WG[lang]]
-    assert [row[3] for row in rows] == (["Overdue", "Open"] if lang == "en" else ["Délai dépassé", "Ouverte"])
+    assert [row[3] for row in rows] == (["Overdue", "Open"] if lang == "en" else ["Délai dépassé", "Ouvert"])
 
 
 def test_the_deck_continues_on_new_slides_when_the_points_are_many(meetings):
