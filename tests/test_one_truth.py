@@ -31,7 +31,7 @@ from sip.plan.models import Activity, Outcome, Output, Pillar, Responsibility, S
 from sip.reporting import services as reporting
 from sip.reporting import statuses
 from sip.reporting.models import ActivityUpdate, GroupReport, ReportingPeriod
-from tests.conftest import SERVER_URL
+from tests.conftest import SERVER_URL, _prepare_server_schema
 
 QUARTERS = ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
 LATEST = "2027-Q2"  # the strategy's last quarter: its rows are the current statuses
@@ -43,7 +43,9 @@ PASSWORD = "correct horse battery staple"
 def _reset_database() -> None:
     """An empty database of the current schema (tables emptied on PostgreSQL, recreated on SQLite)."""
     if SERVER_URL:
-        db.create_all()
+        # A migration test run before this one on the same worker may have left its database at an older schema,
+        # where create_all would keep the old tables: the suite's own step makes it today's schema first.
+        _prepare_server_schema()
         names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         db.session.commit()
