@@ -33,7 +33,8 @@ run: setup
 
 # Both passes run in parallel, one pytest-xdist worker per core (TEST_WORKERS=0 runs in one process); each test file
 # stays on one worker (--dist loadfile), so that its module-scoped fixtures are built once. The slowest tests are
-# listed at the end of each pass, to keep the run inside the CI budget.
+# listed at the end of each pass, to keep the run inside the CI budget. Tests marked `markup` (accessibility, small
+# screens: what they check is the same on every database) run in the SQLite pass only.
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=40
 
@@ -44,7 +45,7 @@ test: setup
 	$(PYTEST)
 	@if [ -n "$$SIP_TEST_POSTGRES_URL" ]; then \
 	  echo "== tests on PostgreSQL"; \
-	  SIP_TEST_DATABASE_URL="$$SIP_TEST_POSTGRES_URL" $(PYTEST); fi
+	  SIP_TEST_DATABASE_URL="$$SIP_TEST_POSTGRES_URL" $(PYTEST) -m "not markup"; fi
 
 # For developers: extract UI strings and update both catalogues (then translate the new French entries).
 messages: install

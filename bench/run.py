@@ -127,9 +127,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=int, default=100, help="synthetic plan = SCALE × 50 activities (default 100)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="Markdown file to write")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database (its tables are dropped)")
+    parser.add_argument("--postgres-only", action="store_true",
+                        help="with --postgres, measure PostgreSQL alone (the test suite's PostgreSQL pass: its SQLite "
+                             "pass has measured SQLite)")
     parser.add_argument("--dashboards-only", action="store_true",
                         help="only the synthetic data set's dashboards, their figures floor and /healthz")
     options = parser.parse_args(argv)
+    if options.postgres_only and not options.postgres:
+        parser.error("--postgres-only needs --postgres URL")
     if options.requests < 2 or options.warmup < 0 or options.scale < 1:
         parser.error("--requests must be at least 2, --warmup at least 0, --scale at least 1")
     return options
@@ -525,10 +530,11 @@ def synthetic_loader(scale: int) -> Loaded:
 
 
 def run(options) -> tuple[list[Result], list[Facts]]:
-    """Measure every data set on SQLite, then on PostgreSQL when asked."""
+    """Measure every data set on SQLite, then on PostgreSQL when asked (or on PostgreSQL alone)."""
     urls = []
     with tempfile.TemporaryDirectory(prefix="sip-bench-") as tmp:
-        urls.append((f"sqlite:///{tmp}/real.sqlite", f"sqlite:///{tmp}/synthetic.sqlite"))
+        if not options.postgres_only:
+            urls.append((f"sqlite:///{tmp}/real.sqlite", f"sqlite:///{tmp}/synthetic.sqlite"))
         if options.postgres:
             urls.append((options.postgres, options.postgres))
         results, facts = [], []
