@@ -297,6 +297,75 @@ def _restore_server_seed() -> None:
                          {"name": f'public."{name}"', "value": value, "called": called})
 
 
+_server_snapshots: dict[str, list] = {}  # PostgreSQL: kind -> its sequences' positions, once its snapshot exists
+
+
+def _snapshot_schema(kind: str) -> str:
+    """The PostgreSQL schema that keeps a built world's rows."""
+    return f"sip_snapshot_{kind.replace('-', '_')}"
+
+
+def _snapshot_server(kind: str) -> None:
+    """PostgreSQL: keep a copy of every table as it is now, in a schema of its own, and the sequences' positions."""
+    schema = _snapshot_schema(kind)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        for table in db.metadata.sorted_tables:
+            conn.execute(text(f'CREATE TABLE {schema}."{table.name}" AS TABLE public."{table.name}"'))
+        names = conn.scalars(text("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                  "WHERE c.relkind = 'S' AND n.nspname = 'public'")).all()
+        _server_snapshots[kind] = [(name, *conn.execute(text(f'SELECT last_value, is_called FROM public."{name}"')).one())
+                                   for name in names]
+
+
+def _restore_server(kind: str) -> None:
+    """PostgreSQL: copy a snapshot's rows into the empty tables, and the sequences' positions."""
+    schema = _snapshot_schema(kind)
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            columns = ", ".join(f'"{column.name}"' for column in table.columns)
+            conn.execute(text(f'INSERT INTO public."{table.name}" ({columns}) SELECT {columns} FROM {schema}."{table.name}"'))
+        for name, value, called in _server_snapshots[kind]:
+            conn.execute(text("SELECT setval(:name, :value, :called)"),
+                         {"name": f'public."{name}"', "value": value, "called": called})
+
+
+def built_once(kind: str, build) -> None:
+    """The database as `build()` leaves a fresh one (inside an app context): built by the first test of this process
+    that asks, then copied for the next ones (SQLite's backup API; PostgreSQL: rows copied from a snapshot schema).
+    A database something was written to already is built as asked, without a copy. `build` must leave nothing
+    outside the database that the tests read (files, the app's settings): only the rows are copied."""
+    pristine = current_app.extensions.get(PRISTINE, False)
+    session = db.session
+    if not pristine or session.new or session.dirty or session.deleted or not _all_tables_empty():
+        build()
+        return
+    copied = _server_snapshots if SERVER_URL else _templates
+    if kind in copied:
+        current_app.extensions.pop(PRISTINE, None)
+        session.remove()
+        _restore_server(kind) if SERVER_URL else _restore_sqlite(kind)
+        return
+    build()  # (load_real_seed inside it still finds the database pristine and copies the seed)
+    current_app.extensions.pop(PRISTINE, None)
+    session.commit()
+    session.remove()
+    if SERVER_URL:
+        _snapshot_server(kind)
+    else:
+        path = os.path.join(_template_dir(), f"{kind}.sqlite")
+        source = db.engine.raw_connection()
+        target = sqlite3.connect(path)
+        try:
+            source.driver_connection.backup(target)
+        finally:
+            target.close()
+            source.close()
+        _settle(path)
+        _templates[kind] = path
+
+
 def load_real_seed() -> None:
     """Load the real plan from seed/ and commit.
 

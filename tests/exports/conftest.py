@@ -12,7 +12,7 @@ from sip.plan.models import Activity, Responsibility
 from sip.plan.queries import current_strategy
 from sip.reporting import services, statuses
 from sip.reporting.models import ActivityUpdate, GroupReport
-from tests.conftest import load_real_seed, log_in
+from tests.conftest import built_once, load_real_seed, log_in
 
 DEMO_TODAY = date(2026, 11, 22)  # keeps the demo's timestamps out of the future, as tests/reporting does
 GLM_PERIOD = "2026-Q2"  # the demo's latest GLM quarter with accepted reports (GLM June 2026)
@@ -27,15 +27,21 @@ PERSONAL = tuple(name for _, _, name, *_ in _DEMO_PEOPLE) + tuple(email for _, e
 
 @pytest.fixture
 def demo(app):
-    """The real plan, its 20 quarters, the demo people and their reports (2024-Q1 … 2026-Q3)."""
+    """The real plan, its 20 quarters, the demo people and their reports (2024-Q1 … 2026-Q3); built once per
+    process and copied for the next tests."""
     with app.app_context():
-        load_real_seed()
-        services.ensure_periods(current_strategy())
-        db.session.commit()
-        create_demo_accounts()
-        create_demo_reports(today=DEMO_TODAY)
+        built_once("exports-demo", _build_demo)
         db.session.remove()
     return app
+
+
+def _build_demo() -> None:
+    """The demo plan, people and reports, on DEMO_TODAY."""
+    load_real_seed()
+    services.ensure_periods(current_strategy())
+    db.session.commit()
+    create_demo_accounts()
+    create_demo_reports(today=DEMO_TODAY)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sip.extensions import db
 from sip.governance.models import Amendment
 from sip.inbox.models import HomeVisit
 from sip.inbox.queries import SHOWN
-from tests.conftest import DEFAULT_PASSWORD, counting_queries
+from tests.conftest import DEFAULT_PASSWORD, built_once, counting_queries
 from tests.reporting.test_demo import DEMO_TODAY, build_demo
 
 SECRETARIAT, SAG, TRAINING_LEAD = "rome.demo@example.org", "sag.demo@example.org", "lead.training.demo@example.org"
@@ -26,15 +26,20 @@ def demo(app):
     """The demo as `setup --demo` builds it on DEMO_TODAY, every demo person with the tests' password; the SAG
     member last looked at their home page on 1 November 2026."""
     with app.app_context():
-        build_demo()
-        create_demo_home(DEMO_TODAY)
-        for user in db.session.scalars(select(User).where(User.email.like("%demo@%"))):
-            user.password_hash = user.password_hash and hash_password(DEFAULT_PASSWORD)
-        sag = db.session.scalar(select(User).where(User.email == SAG))
-        db.session.add(HomeVisit(user_id=sag.id, seen_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
-        db.session.commit()
+        built_once("home-demo", _build_home_demo)
         db.session.remove()
     return app
+
+
+def _build_home_demo() -> None:
+    """The demo and its home pages' state, with the tests' password (built once per process, then copied)."""
+    build_demo()
+    create_demo_home(DEMO_TODAY)
+    for user in db.session.scalars(select(User).where(User.email.like("%demo@%"))):
+        user.password_hash = user.password_hash and hash_password(DEFAULT_PASSWORD)
+    sag = db.session.scalar(select(User).where(User.email == SAG))
+    db.session.add(HomeVisit(user_id=sag.id, seen_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+    db.session.commit()
 
 
 def home_of(app, email: str | None) -> str:
