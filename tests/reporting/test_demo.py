@@ -18,7 +18,7 @@ from sip.plan.queries import current_strategy
 from sip.reporting import services
 from sip.reporting.models import ActivityStatus, ActivityUpdate, GroupReport, ReportingPeriod
 from sip.reporting.statuses import current_statuses
-from tests.conftest import load_real_seed
+from tests.conftest import built_once, load_real_seed
 
 DEMO_TODAY = date(2026, 12, 2)  # the world's today: 2026-Q4 is the open quarter
 DEMO_PERIODS = [f"{year}-Q{quarter}" for year in (2024, 2025, 2026) for quarter in (1, 2, 3, 4)]
@@ -38,9 +38,9 @@ def build_demo() -> None:
 
 @pytest.fixture
 def demo(app):
-    """The app with the demo built."""
+    """The app with the demo built (once per process, then copied)."""
     with app.app_context():
-        build_demo()
+        built_once("reporting-demo", build_demo)
         db.session.remove()
     return app
 
