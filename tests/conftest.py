@@ -251,6 +251,12 @@ def empty_app(database_url):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def models():
+    """Every model mapped, for tests that build objects without a database (one app for the whole process)."""
+    return create_app(TestConfig("sqlite://"))
+
+
 @pytest.fixture
 def client(app):
     """A test client of the app."""
