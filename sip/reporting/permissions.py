@@ -22,8 +22,8 @@ def is_lead_of(user, body) -> bool:
 
 def is_focal_point_of(user, body) -> bool:
     """The person named to file the report of a body that is not a group of people."""
-    return (not body.is_group_of_people and body.focal_point_id is not None and is_signed_in(user)
-            and body.focal_point_id == user.id)
+    # (A signed-in person has an id, so a body with no focal point names nobody.)
+    return not body.is_group_of_people and is_signed_in(user) and body.focal_point_id == user.id
 
 
 def files_report_for(user, body) -> bool:
