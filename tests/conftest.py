@@ -84,9 +84,7 @@ _reuse_url_builders()
 # --- fresh databases ----------------------------------------------------------------------------------------------
 
 _templates: dict[str, str] = {}  # "empty" / "seeded" -> SQLite file of this process
-_seed_snapshot: dict = {}  # PostgreSQL: {"sequences": [(name, last_value, is_called)]} once the snapshot exists
 PRISTINE = "sip_test_pristine"  # app.extensions flag: the database is our fresh schema, untouched since
-SNAPSHOT_SCHEMA = "sip_seed_snapshot"
 
 
 def _template_dir() -> str:
@@ -277,32 +275,6 @@ def _all_tables_empty() -> bool:
     return not db.session.scalar(text(f"SELECT {query}"))
 
 
-def _snapshot_server_seed() -> None:
-    """PostgreSQL: keep a copy of every table, as the seed leaves them, in a schema of their own (once per run)."""
-    with db.engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}"))
-        for table in db.metadata.sorted_tables:
-            conn.execute(text(f'CREATE TABLE {SNAPSHOT_SCHEMA}."{table.name}" AS TABLE public."{table.name}"'))
-        names = conn.scalars(text("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                  "WHERE c.relkind = 'S' AND n.nspname = 'public'")).all()
-        _seed_snapshot["sequences"] = [
-            (name, *conn.execute(text(f'SELECT last_value, is_called FROM public."{name}"')).one())
-            for name in names]
-
-
-def _restore_server_seed() -> None:
-    """PostgreSQL: copy the seed's rows from the snapshot into the empty tables, and the sequences' positions."""
-    with db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            columns = ", ".join(f'"{column.name}"' for column in table.columns)
-            conn.execute(text(f'INSERT INTO public."{table.name}" ({columns}) '
-                              f'SELECT {columns} FROM {SNAPSHOT_SCHEMA}."{table.name}"'))
-        for name, value, called in _seed_snapshot["sequences"]:
-            conn.execute(text("SELECT setval(:name, :value, :called)"),
-                         {"name": f'public."{name}"', "value": value, "called": called})
-
-
 _server_snapshots: dict[str, list] = {}  # PostgreSQL: kind -> its sequences' positions, once its snapshot exists
 
 
@@ -384,11 +356,11 @@ def load_real_seed() -> None:
         _load_seed_service()
     elif SERVER_URL:
         session.remove()
-        if "sequences" not in _seed_snapshot:
+        if "seed" not in _server_snapshots:
             _load_seed_service()
-            _snapshot_server_seed()
+            _snapshot_server("seed")
         else:
-            _restore_server_seed()
+            _restore_server("seed")
     else:
         _restore_sqlite("seeded")
 
