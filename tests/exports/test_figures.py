@@ -1,5 +1,6 @@
 """The report pack's chart images: plotly's SVG made cheaper for WeasyPrint without changing a pixel, and drawn once
 while the data stays the same."""
+import re
 import shutil
 import subprocess
 from types import SimpleNamespace
@@ -164,3 +165,39 @@ def test_the_packs_trend_sums_each_quarter_to_the_activities_of_the_plan_at_that
     assert len(figure.data) == 6 and quarters
     totals = [sum(quarter) for quarter in zip(*(trace.y for trace in figure.data), strict=True)]
     assert totals == [in_plan[quarter] for quarter in quarters]
+
+
+def same_ids(svg: str) -> str:
+    """The SVG with the random ids plotly gives each drawing and trace (defs-5e6689, clip5e6689x, trace71bfb3)
+    written the same way."""
+    return re.sub(r"(defs-|clip|trace)[0-9a-f]{6}", r"\1UID", svg)
+
+
+def test_a_figure_drawn_after_others_on_the_same_tabs_is_drawn_exactly_as_the_first_time(app):
+    from sip.exports import figures
+
+    with app.app_context():
+        first = figures.render_svgs(small_figures())
+        for _ in range(3):  # more figures than tabs, so each tab draws several without a fresh page
+            figures.render_svgs({"other": small_figures()["line"], "bars": small_figures()["bars"]})
+        again = figures.render_svgs(small_figures())
+    assert {name: same_ids(svg) for name, svg in again.items()} == {name: same_ids(svg) for name, svg in first.items()}
+
+
+def test_drawing_an_exports_figures_reloads_no_page(app, monkeypatch):
+    from kaleido._kaleido_tab._tab import _KaleidoTab
+
+    from sip.exports import figures
+
+    with app.app_context():
+        figures.render_svgs(small_figures())  # the kept browser is started and its pages loaded
+        reloads = []
+        original = _KaleidoTab.reload
+
+        async def counted(tab):
+            reloads.append(tab)
+            await original(tab)
+
+        monkeypatch.setattr(_KaleidoTab, "reload", counted)
+        drawn = figures.render_svgs({**small_figures(), "third": small_figures()["bars"]})
+    assert set(drawn) == {"bars", "line", "third"} and reloads == []
