@@ -7,6 +7,7 @@ draft 2032–2036 strategy beside the closed 2022–2026 record and the current 
 """
 import re
 from datetime import date
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sip.extensions import db
 from sip.plan.models import Activity, Strategy
 from sip.reporting import statuses
 from tests.cycles.two_strategies import CLOSED_SLUG, NEXT_SLUG, SECRETARIAT, VIEWER, make_world, sign_in
+from tests.conftest import DEFAULT_PASSWORD
 from tests.helpers import page_text
 
 DRAFT_SLUG = "2032-2036"
@@ -206,3 +208,17 @@ def test_the_api_lists_the_strategies_with_their_state_and_lasting_addresses(sec
         assert anonymous.get(link).status_code == 200
     seen = [s["slug"] for s in secretariat.get(f"{CLOSED}/api/v1/strategies").get_json()["items"]]
     assert seen == [CLOSED_SLUG, NEXT_SLUG, DRAFT_SLUG]  # the secretariat's drafts too, from any address
+
+
+def test_signing_in_from_a_closed_strategy_s_page_lands_back_on_that_page(world):
+    client = world["app"].test_client()
+    asked = client.get(f"{CLOSED}/dashboards/sag")
+    assert asked.status_code == 302
+    login = urlsplit(asked.headers["Location"])
+    assert login.path == f"{CLOSED}/login"
+    assert parse_qs(login.query)["next"] == [f"{CLOSED}/dashboards/sag"]
+    form = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert re.search(rf'name="next"[^>]*value="{CLOSED}/dashboards/sag"', form)
+    signed_in = client.post(login.path, data={"email": VIEWER, "password": DEFAULT_PASSWORD,
+                                              "next": f"{CLOSED}/dashboards/sag"})
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == f"{CLOSED}/dashboards/sag"
