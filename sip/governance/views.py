@@ -21,8 +21,8 @@ from sip.governance.forms import (
 from sip.governance.history import AsOfError, latest_version, resolve_as_of, versions
 from sip.governance.models import AMENDMENT_KINDS, AMENDMENT_STATES, ORIGINS, PLAN_STATES, RETIRE_AS
 from sip.governance.services import Change, GovernanceError
-from sip.plan.models import Activity, Output
-from sip.plan.queries import shown_strategy, find_activity
+from sip.plan.models import Activity, Output, Strategy
+from sip.plan.queries import find_activity, shown_strategy, strategy_address
 
 bp = Blueprint("governance", __name__)
 
@@ -113,6 +113,15 @@ def _amendment_or_404(amendment_id: int):
     return queries.find_amendment(amendment_id) or abort(404)
 
 
+def _address_in_its_strategy(amendment) -> str | None:
+    """The amendment's address in the strategy it belongs to, when the address asked for shows another one (an
+    amendment of the closed 2022–2026 plan is read under /s/2022-2026/, with that plan's bar and links)."""
+    shown = shown_strategy()
+    if shown is None or shown.id == amendment.strategy_id:
+        return None
+    return strategy_address(db.session.get(Strategy, amendment.strategy_id))
+
+
 def _amendment_page(amendment, *, status: int = 200, sag_form=None, problems=()):
     """An amendment: what it changes, why, who proposed, endorsed and verified it; the decisions allowed (the GLM's
     verdict is a decision of a GLM meeting, recorded on the meeting's page)."""
@@ -146,7 +155,9 @@ def amendment(amendment_id: int):
     """One amendment."""
     if not permissions.can_view_amendments(_actor()):
         abort(403)
-    return _amendment_page(_amendment_or_404(amendment_id))
+    found = _amendment_or_404(amendment_id)
+    elsewhere = _address_in_its_strategy(found)
+    return redirect(elsewhere) if elsewhere else _amendment_page(found)
 
 
 @bp.post("/amendments/<int:amendment_id>/sag")

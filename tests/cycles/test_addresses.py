@@ -222,3 +222,16 @@ def test_signing_in_from_a_closed_strategy_s_page_lands_back_on_that_page(world)
     signed_in = client.post(login.path, data={"email": VIEWER, "password": DEFAULT_PASSWORD,
                                               "next": f"{CLOSED}/dashboards/sag"})
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == f"{CLOSED}/dashboards/sag"
+
+
+def test_an_amendment_is_read_in_the_strategy_it_belongs_to_whatever_the_address(world, secretariat):
+    from sip.governance.models import Amendment
+
+    with world["app"].app_context():
+        closed = db.session.scalar(select(Amendment.id).where(Amendment.strategy_id == world["closed"]).limit(1))
+    assert closed is not None, "the closed record holds no amendment to read"
+    plain = secretariat.get(f"/amendments/{closed}?lang=en")
+    assert plain.status_code == 302 and plain.headers["Location"] == f"{CLOSED}/amendments/{closed}?lang=en"
+    page = secretariat.get(plain.headers["Location"])
+    assert page.status_code == 200 and "read-only" in bar(page_text(page))
+    assert f'href="{CLOSED}/plan' in page.get_data(as_text=True)  # its links stay in the closed record
