@@ -616,8 +616,7 @@ def _create(plan: PlanRows, actor, predecessor: Strategy | None, action: str) ->
         if predecessor is not None:
             counts.update(_copy_annexes(predecessor, strategy))
         counts["periods"] = plan_periods(strategy)
-        version = history.ensure_baseline(strategy, actor_id)
-        _name_first_version(strategy, version, actor_id)
+        history.ensure_baseline(strategy, actor_id, **first_version(strategy))
         audit.record(action, "strategy", strategy.id, user_id=actor_id, after={
             "code": strategy.code, "slug": strategy.slug, "starts_on": row.starts_on.isoformat(),
             "ends_on": row.ends_on.isoformat(), "predecessor": predecessor.code if predecessor else None, **counts})
@@ -699,16 +698,11 @@ def plan_periods(strategy: Strategy) -> int:
     return created
 
 
-def _name_first_version(strategy: Strategy, version, actor_id: int | None) -> None:
-    """The first version of a new plan is named after it (ensure_baseline names the seed's November 2023 revision)."""
-    if version is None:
-        return
-    before = {"tag": version.tag, "name": version.name, "effective_on": version.effective_on.isoformat()}
-    version.tag = f"{strategy.starts_on.year}-{strategy.starts_on.month:02d}"
-    version.name = {"fr": f"Plan {strategy.years} (première version)", "en": f"{strategy.years} plan (first version)"}
-    version.effective_on = strategy.starts_on
-    audit.record("plan_version.named", "plan_version", version.id, user_id=actor_id, before=before,
-                 after={"tag": version.tag, "name": version.name, "effective_on": version.effective_on.isoformat()})
+def first_version(strategy: Strategy) -> dict:
+    """The first version of a new plan, named after it and in force from its first day."""
+    return {"tag": f"{strategy.starts_on.year}-{strategy.starts_on.month:02d}",
+            "name": {"fr": f"Plan {strategy.years} (première version)", "en": f"{strategy.years} plan (first version)"},
+            "effective_on": strategy.starts_on}
 
 
 # --- editing a draft ----------------------------------------------------------------------------

@@ -51,12 +51,14 @@ def latest_version(strategy: Strategy) -> PlanVersion | None:
     return db.session.scalar(query)
 
 
-def ensure_baseline(strategy: Strategy, actor_id: int | None = None) -> PlanVersion | None:
-    """Record the plan as it stands as the first version ("November 2023 revision"), once; None when it exists."""
+def ensure_baseline(strategy: Strategy, actor_id: int | None = None, *, tag: str = BASELINE_TAG,
+                    name: dict | None = None, effective_on: date = BASELINE_EFFECTIVE_ON) -> PlanVersion | None:
+    """Record the plan as it stands as its first version, once (by default the seed's "November 2023 revision"; a
+    new plan names its own); None when it exists."""
     if db.session.scalar(select(PlanVersion.id).where(PlanVersion.strategy_id == strategy.id).limit(1)):
         return None
-    version = PlanVersion(strategy_id=strategy.id, sequence=1, tag=BASELINE_TAG, name=dict(BASELINE_NAME),
-                          effective_on=BASELINE_EFFECTIVE_ON, created_by_id=actor_id)
+    version = PlanVersion(strategy_id=strategy.id, sequence=1, tag=tag, name=dict(name or BASELINE_NAME),
+                          effective_on=effective_on, created_by_id=actor_id)
     db.session.add(version)
     db.session.flush()
     activities = db.session.scalars(
@@ -67,7 +69,8 @@ def ensure_baseline(strategy: Strategy, actor_id: int | None = None) -> PlanVers
         db.session.add(new_revision(activity, version))
         count += 1
     audit.record("plan_version.created", "plan_version", version.id, user_id=actor_id,
-                 after={"tag": version.tag, "sequence": 1, "activities": count})
+                 after={"tag": version.tag, "name": version.name, "effective_on": effective_on.isoformat(),
+                        "sequence": 1, "activities": count})
     return version
 
 

@@ -117,6 +117,11 @@ def test_creating_a_draft_copies_the_annexes_records_the_first_version_and_audit
     assert terms == len(current.glossary)
     version = db.session.scalar(select(PlanVersion).where(PlanVersion.strategy_id == draft.id))
     assert (version.sequence, version.tag, version.effective_on) == (1, "2027-01", NEXT[0])
+    assert version.name == {"fr": "Plan 2027–2031 (première version)", "en": "2027–2031 plan (first version)"}
+    named = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "plan_version",
+                                                        AuditEntry.entity_id == str(version.id))).all()
+    assert [(e.action, e.after["name"], e.after["effective_on"]) for e in named] == [
+        ("plan_version.created", version.name, NEXT[0].isoformat())]  # named once, as it was created
     revisions = db.session.scalar(select(func.count()).select_from(ActivityRevision)
                                   .where(ActivityRevision.version_id == version.id))
     assert revisions == len(live_activities(draft))
