@@ -198,6 +198,28 @@ def test_leads_must_be_active_people(app, people):
         assert error.problems == ["Choose the leads among the active people."]
 
 
+def test_a_group_whose_second_lead_cannot_be_made_lead_is_not_formed_at_all(app, people, monkeypatch):
+    from sip.accounts import services as accounts
+
+    real, calls = accounts.add_membership, []
+
+    def refuse_the_second(person, *args, **kwargs):
+        """Add the first lead as usual; refuse the second as the membership rules would."""
+        calls.append(person.id)
+        if len(calls) == 2:
+            raise accounts.AccountError("This person already has an overlapping membership of this body.")
+        return real(person, *args, **kwargs)
+
+    monkeypatch.setattr(accounts, "add_membership", refuse_the_second)
+    error = refusal(app, lambda: services.form_working_group(group(lead_ids=[people["lead"], people["co_lead"]]),
+                                                             user(people["secretariat"])))
+    assert len(calls) == 2  # the first lead was added before the second was refused: both are undone
+    assert (str(error), error.problems) == (
+        "The working group was not formed.", ["This person already has an overlapping membership of this body."])
+    with app.app_context():
+        assert slug_body("wg-logistics-data") is None
+
+
 def test_only_the_secretariat_forms_a_working_group(app, people):
     error = refusal(app, lambda: services.form_working_group(group(), user(people["member"])))
     assert (str(error), error.problems) == ("Only the secretariat forms working groups.", [])
