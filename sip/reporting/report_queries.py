@@ -86,7 +86,7 @@ class Section:
 def report_sections(body: Body, period: ReportingPeriod, report: GroupReport | None) -> list[Section]:
     """The sections of the report page, each with the saved update, the last accepted one and the activity's
     current status (a number of queries that does not grow with the activities)."""
-    activities = services.reportable_activities(body, report)
+    activities = services.reportable_activities(body, report, strategy_id=period.strategy_id)
     load_responsibilities(activities)
     previous = services.previous_updates(body, activities, period)
     current = statuses.current_statuses(period.strategy_id, [a.id for a in activities]) if activities else {}

@@ -12,6 +12,7 @@ from sip.core import audit
 from sip.core.models import utcnow
 from sip.extensions import db
 from sip.plan.models import STATUSES, Activity, Responsibility, Strategy
+from sip.plan.queries import current_strategy
 from sip.reporting import signals, statuses
 from sip.reporting.models import (
     EDITABLE_STATES,
@@ -149,17 +150,19 @@ def is_accountable(activity: Activity, body_id: int) -> bool:
     return activity.accountable_body_id in (None, body_id)
 
 
-def _in_plan_for(body: Body):
-    """SELECT the activities in the plan (not retired) that the body is accountable or responsible for."""
+def _in_plan_for(body: Body, strategy_id: int):
+    """SELECT the activities in the strategy's plan (not retired) that the body is accountable or responsible for."""
     responsible = select(Responsibility.activity_id).where(Responsibility.body_id == body.id)
     # IN (subquery) rather than JOIN + DISTINCT: PostgreSQL cannot compare the JSON columns DISTINCT would need.
     return (select(Activity)
-            .where(or_(Activity.accountable_body_id == body.id, Activity.id.in_(responsible)),
+            .where(Activity.strategy_id == strategy_id,
+                   or_(Activity.accountable_body_id == body.id, Activity.id.in_(responsible)),
                    Activity.retired_on.is_(None))
             .order_by(Activity.position))
 
 
-def reportable_activities(body: Body, report: GroupReport | None = None) -> list[Activity]:
+def reportable_activities(body: Body, report: GroupReport | None = None, *,
+                          strategy_id: int | None = None) -> list[Activity]:
     """The activities a body reports on: those in the plan it is accountable for (a full update) or responsible
     for (a contribution note), not completed or discontinued.
 
@@ -169,11 +172,13 @@ def reportable_activities(body: Body, report: GroupReport | None = None) -> list
     """
     if report is not None and report.id and not report.editable:
         return sorted((u.activity for u in report.updates), key=lambda a: a.position)
-    activities = list(db.session.scalars(_in_plan_for(body)))
+    if strategy_id is None:  # the report's quarter's strategy, else the current one
+        strategy_id = report.period.strategy_id if report is not None else current_strategy().id
+    activities = list(db.session.scalars(_in_plan_for(body, strategy_id)))
     if not activities:
         return []
     held = {u.activity_id for u in report.updates} if report is not None and report.id else set()
-    still_open = statuses.open_status_ids(activities[0].strategy_id, [a.id for a in activities])
+    still_open = statuses.open_status_ids(strategy_id, [a.id for a in activities])
     return [a for a in activities if a.id in still_open or a.id in held]
 
 
@@ -370,7 +375,7 @@ def save_report(body: Body, period: ReportingPeriod, actor, version: int, summar
     current_version = report.version if report else 0
     if version != current_version:
         raise VersionConflict(report)
-    activities = reportable_activities(body, report)
+    activities = reportable_activities(body, report, strategy_id=period.strategy_id)
     problems = [p for a in activities for p in check_update(a, updates.get(a.id, UpdateData()))]
     if problems:
         raise ReportError(_("The report was not saved."), problems)

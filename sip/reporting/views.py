@@ -135,7 +135,7 @@ def _other_version(period, body, form, activities, *, status: int, locked: str |
 def _save(period, body, report):
     """Save the draft (and submit it when asked); 400 with what to fix, 409 when someone saved in between."""
     actor = _actor()
-    activities = services.reportable_activities(body, report)
+    activities = services.reportable_activities(body, report, strategy_id=period.strategy_id)
     form = report_form(activities)
     if not can_edit_report(actor, body, report, period):
         if not files_report_for(actor, body):
