@@ -173,7 +173,8 @@ def reportable_activities(body: Body, report: GroupReport | None = None, *,
     if report is not None and report.id and not report.editable:
         return sorted((u.activity for u in report.updates), key=lambda a: a.position)
     if strategy_id is None:  # the report's quarter's strategy, else the current one
-        strategy_id = report.period.strategy_id if report is not None else current_strategy().id
+        period = report.period if report is not None else None
+        strategy_id = period.strategy_id if period is not None else current_strategy().id
     activities = list(db.session.scalars(_in_plan_for(body, strategy_id)))
     if not activities:
         return []
