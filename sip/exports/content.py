@@ -83,7 +83,7 @@ def delivery_note() -> str:
 
 
 def light(colour: str) -> str:
-    """A colour ("#e69f00") mixed with three parts of white ("F9E7BF"), so that black text on it stays readable."""
+    """A colour ("#e69f00") mixed with three parts of white ("F8E7BF"), so that black text on it stays readable."""
     colour = colour.lstrip("#")
     channels = [int(colour[i:i + 2], 16) for i in (0, 2, 4)]
     return "".join(f"{(c + 3 * 255) // 4:02X}" for c in channels)
