@@ -88,7 +88,9 @@ def test_secretariat_downloads_the_workbook_and_the_pdf_in_french(live_server, l
     # the list of files says which are built (the page is in English: the English files are not built yet)
     expect(page.locator("#file-states [data-file=pdf] .file-state")).to_have_attribute("data-state", "missing")
     with page.expect_download(timeout=120_000) as zip_download:
-        page.get_by_role("link", name="Download the whole pack (zip)").click()
+        # the link's navigation ends with the file, once the server has built every file of the pack (over 10 s on
+        # a busy CI machine), as for the PDF above
+        page.get_by_role("link", name="Download the whole pack (zip)").click(timeout=120_000)
     download = zip_download.value
     assert download.suggested_filename == "sip-glm-pack-2026-Q2.zip"
     saved = tmp_path / download.suggested_filename
