@@ -31,3 +31,33 @@ def someone(*memberships, admin: bool = False, active: bool = True, ended: bool 
         user.memberships.append(Membership(body=of, role=role, since=today - timedelta(days=365),
                                            until=today - timedelta(days=1) if ended else None))
     return user
+
+
+def common_bodies() -> dict[str, Body]:
+    """The bodies every rule table starts from: the training group, the Rome support team (the secretariat), the SAG."""
+    return {"wg": body("wg-training"), "team": body("rome-support-team", "support_team"),
+            "sag": body("sag", "advisory_group")}
+
+
+def common_people(wg: Body, team: Body, sag: Body) -> dict:
+    """The kinds of person every rule table is checked against, keyed by kind; each table adds its own.
+
+    The group's lead and member, a former and a deactivated lead; a SAG member; the secretariat (a member and the lead
+    of the team, a former and a deactivated member); an admin and a deactivated admin; a viewer with no body; a
+    signed-out visitor; no user at all."""
+    return {
+        "lead": someone((wg, "lead")),
+        "member": someone((wg, "member")),
+        "former_lead": someone((wg, "lead"), ended=True),
+        "deactivated_lead": someone((wg, "lead"), active=False),
+        "sag": someone((sag, "member")),
+        "secretariat": someone((team, "member")),
+        "team_lead": someone((team, "lead")),
+        "former_secretariat": someone((team, "member"), ended=True),
+        "deactivated_secretariat": someone((team, "member"), active=False),
+        "admin": someone(admin=True),
+        "deactivated_admin": someone(admin=True, active=False),
+        "viewer": someone(),
+        "anonymous": ANONYMOUS,
+        "nobody": None,
+    }

@@ -2,31 +2,14 @@
 import pytest
 
 from sip.api import permissions as rules
-from tests.rule_people import ANONYMOUS, body, someone
+from tests.rule_people import common_bodies, common_people, someone
 
 
 @pytest.fixture
 def town(models):
     """The people (not saved)."""
-    wg = body("wg-training")
-    team = body("rome-support-team", "support_team")
-    sag = body("sag", "advisory_group")
-    return {"wg": wg, "people": {
-        "lead": someone((wg, "lead")),
-        "member": someone((wg, "member")),
-        "former_lead": someone((wg, "lead"), ended=True),
-        "deactivated_lead": someone((wg, "lead"), active=False),
-        "sag": someone((sag, "member")),
-        "secretariat": someone((team, "member")),
-        "team_lead": someone((team, "lead")),
-        "former_secretariat": someone((team, "member"), ended=True),
-        "deactivated_secretariat": someone((team, "member"), active=False),
-        "admin": someone(admin=True),
-        "deactivated_admin": someone(admin=True, active=False),
-        "viewer": someone(),
-        "anonymous": ANONYMOUS,
-        "nobody": None,
-    }}
+    wg, team, sag = common_bodies().values()
+    return {"wg": wg, "people": common_people(wg, team, sag)}
 
 
 def check(town, rule, table, *args) -> None:

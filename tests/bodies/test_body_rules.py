@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from sip.bodies import permissions as rules
-from tests.rule_people import ANONYMOUS, body, someone
+from tests.rule_people import body, common_bodies, common_people, someone
 
 YESTERDAY, TOMORROW = date.today() - timedelta(days=1), date.today() + timedelta(days=1)
 
@@ -12,9 +12,7 @@ YESTERDAY, TOMORROW = date.today() - timedelta(days=1), date.today() + timedelta
 @pytest.fixture
 def town(models):
     """The bodies and people (not saved), in an app context whose SIP_PUBLIC_PLAN the tests may change."""
-    wg = body("wg-training")
-    team = body("rome-support-team", "support_team")
-    sag = body("sag", "advisory_group")
+    wg, team, sag = common_bodies().values()
     bodies = {
         "wg": wg, "team": team, "sag": sag,
         "dissolved_wg": body("wg-old", dissolved_on=YESTERDAY),
@@ -24,23 +22,7 @@ def town(models):
         "country": body("country-support-teams", "country_teams"),
         "dissolved_cluster": body("old-cluster", "cluster", dissolved_on=YESTERDAY),
     }
-    people = {
-        "lead": someone((wg, "lead")),
-        "member": someone((wg, "member")),
-        "former_lead": someone((wg, "lead"), ended=True),
-        "deactivated_lead": someone((wg, "lead"), active=False),
-        "sag": someone((sag, "member")),
-        "sag_lead": someone((sag, "lead")),
-        "secretariat": someone((team, "member")),
-        "team_lead": someone((team, "lead")),
-        "former_secretariat": someone((team, "member"), ended=True),
-        "deactivated_secretariat": someone((team, "member"), active=False),
-        "admin": someone(admin=True),
-        "deactivated_admin": someone(admin=True, active=False),
-        "viewer": someone(),
-        "anonymous": ANONYMOUS,
-        "nobody": None,
-    }
+    people = {**common_people(wg, team, sag), "sag_lead": someone((sag, "lead"))}
     with models.app_context():
         yield {"app": models, "bodies": bodies, "people": people}
 

@@ -6,7 +6,7 @@ import pytest
 from sip.governance import permissions as rules
 from sip.governance.models import AMENDMENT_STATES, Amendment
 from sip.plan.models import Activity, Responsibility
-from tests.rule_people import ANONYMOUS, body, someone
+from tests.rule_people import body, common_bodies, common_people, someone
 
 PROPOSER_ID = 6001
 
@@ -16,42 +16,29 @@ def town(models):
     """The bodies and one person per kind of person (not saved).
 
     Two working groups (training, partnerships), the SAG, the Rome support team (the secretariat), the cluster, a
-    dissolved group and one to be dissolved next month; the training group's lead, co-lead, member, a former and a
-    deactivated lead; the other group's lead; the SAG's chair, a member, the member who proposed the amendment, a
-    former and a deactivated member; the secretariat (a member of the team, an admin, a former and a deactivated
-    member); the cluster's lead; the dissolved group's lead; someone leading both groups; a viewer; a signed-out
-    visitor; no user at all."""
-    wg = body("wg-training")
+    dissolved group and one to be dissolved next month. Every rule table's kinds of person (`common_people`: the
+    training group's lead and member, a former and a deactivated lead, a SAG member, the secretariat and its variants,
+    a viewer, a signed-out visitor, no user), plus the training group's co-lead, the other group's lead, the SAG's
+    chair, the member who proposed the amendment, a former and a deactivated SAG member, the cluster's lead, the
+    dissolved and the dissolving group's leads, and someone leading both groups."""
+    wg, team, sag = common_bodies().values()
     other = body("wg-partnerships")
-    sag = body("sag", "advisory_group")
-    team = body("rome-support-team", "support_team")
     glc = body("glc", "cluster")
     gone = body("wg-gone", dissolved_on=date.today() - timedelta(days=1))
     closing = body("wg-closing", dissolved_on=date.today() + timedelta(days=30))
     bodies = {"wg": wg, "other": other, "sag": sag, "team": team, "glc": glc, "gone": gone, "closing": closing}
     people = {
-        "lead": someone((wg, "lead")),
+        **common_people(wg, team, sag),
         "co_lead": someone((wg, "co_lead")),
-        "member": someone((wg, "member")),
-        "former_lead": someone((wg, "lead"), ended=True),
-        "deactivated_lead": someone((wg, "lead"), active=False),
         "other_lead": someone((wg, "member"), (other, "lead")),
         "sag_chair": someone((sag, "lead")),
-        "sag_member": someone((sag, "member")),
         "sag_proposer": someone((sag, "member"), user_id=PROPOSER_ID),
         "former_sag": someone((sag, "member"), ended=True),
         "deactivated_sag": someone((sag, "member"), active=False),
-        "secretariat": someone((team, "member")),
-        "admin": someone(admin=True),
-        "former_secretariat": someone((team, "member"), ended=True),
-        "deactivated_secretariat": someone((team, "member"), active=False),
         "cluster_lead": someone((glc, "lead")),
         "gone_lead": someone((gone, "lead")),
         "closing_lead": someone((closing, "co_lead")),
         "both_leads": someone((wg, "lead"), (other, "co_lead"), (wg, "co_lead")),
-        "viewer": someone(),
-        "anonymous": ANONYMOUS,
-        "nobody": None,
     }
     return {"bodies": bodies, "people": people}
 
@@ -75,11 +62,12 @@ def activity_of(*bodies) -> Activity:
     return Activity(code="1.1.1.1", responsibilities=[Responsibility(body_id=b.id, role="lead") for b in bodies])
 
 
-SECRETARIAT = {"secretariat", "admin"}
-SIGNED_IN = {"lead", "co_lead", "member", "former_lead", "other_lead", "sag_chair", "sag_member", "sag_proposer",
+SECRETARIAT = {"secretariat", "team_lead", "admin"}
+SIGNED_IN = {"lead", "co_lead", "member", "former_lead", "other_lead", "sag_chair", "sag", "sag_proposer",
              "former_sag", "former_secretariat", "cluster_lead", "gone_lead", "closing_lead", "both_leads",
              "viewer"} | SECRETARIAT
-EVERYONE = {"deactivated_lead", "deactivated_sag", "deactivated_secretariat", "anonymous", "nobody"} | SIGNED_IN
+EVERYONE = {"deactivated_lead", "deactivated_sag", "deactivated_secretariat", "deactivated_admin", "anonymous",
+            "nobody"} | SIGNED_IN
 
 
 # --- the bodies a person leads ------------------------------------------------------------------------------------
@@ -89,6 +77,7 @@ LED = {
     "co_lead": ["wg-training"],
     "other_lead": ["wg-partnerships"],
     "sag_chair": ["sag"],
+    "team_lead": ["rome-support-team"],
     "cluster_lead": ["glc"],
     "closing_lead": ["wg-closing"],
     "both_leads": ["wg-partnerships", "wg-training"],  # by slug, each body once
@@ -181,7 +170,7 @@ def test_a_new_activity_is_proposed_by_the_secretariat_or_a_lead_of_a_working_gr
 
 # --- who endorses and records the GLM's verdict -----------------------------------------------------------------------
 
-SAG = {"sag_chair", "sag_member", "sag_proposer"}
+SAG = {"sag_chair", "sag", "sag_proposer"}
 
 
 def amendment(state: str, proposed_by_id: int | None = PROPOSER_ID) -> Amendment:
