@@ -3,14 +3,16 @@ from datetime import date
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from sip.dashboards.selection import Periods
 from sip.exports import services as export_services
 from sip.exports.content import build_pack, default_period, redact, update_history
 from sip.extensions import db
-from sip.plan.models import Strategy
+from sip.plan.models import Activity, Strategy
 from sip.plan.queries import current_strategy
 from sip.reporting import services
+from sip.reporting import statuses
 from sip.reporting.models import ReportingPeriod
 from tests.conftest import counting_queries
 from tests.exports.conftest import HIDDEN, period_of
@@ -140,3 +142,18 @@ def test_pack_reads_the_same_few_queries_whatever_the_size_of_the_plan(app, make
             build_pack(strategy, db.session.get(ReportingPeriod, period_id), "en", today=TODAY)
             counts.append(count())
     assert counts[0] == counts[1]
+
+
+def test_update_history_leaves_out_a_retired_activity_and_keeps_every_other_update(quarters):
+    # 1.1.1.1 was reported on in every quarter and retired as Q2 ended: its rows go, the rows read after them stay.
+    with quarters.app_context():
+        activity = db.session.scalar(select(Activity).where(Activity.code == "1.1.1.1"))
+        activity.retired_on = date(2026, 6, 30)
+        statuses.refresh(activity.strategy_id, [activity.id])  # as a retirement through the plan does
+        db.session.commit()
+    pack = pack_of(quarters, "2026-Q3")
+    assert "1.1.1.1" not in activities_of(pack)
+    with quarters.test_request_context("/"):
+        rows = [(update.period, activity.code, update.status) for activity, update in update_history(pack)]
+    assert rows == [("2026-Q2", "1.1.1.2", "at_risk"), ("2026-Q2", "2.1.1.1", "completed"),
+                    ("2026-Q3", "2.1.1.2", "on_track")]
