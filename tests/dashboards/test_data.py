@@ -456,6 +456,14 @@ def test_group_summaries_are_those_of_accepted_reports_of_the_period(plan):
     assert all(moment.tzinfo is timezone.utc for moment in frame["submitted_at"])
 
 
+def test_group_summaries_list_the_working_groups_by_address_then_the_sag(plan):
+    # Accepted in another order than their addresses': the list follows the addresses, the SAG last.
+    report("sag", "2026-Q2", "accepted", summary="The SAG met twice.", submitted_at=at(date(2026, 7, 1)))
+    report("wg-test-plan", "2026-Q2", "accepted", summary="We trained 40 people.", submitted_at=at(date(2026, 7, 2)))
+    report("wg-b", "2026-Q2", "accepted", summary="Second group.", submitted_at=at(date(2026, 7, 3)))
+    assert data.group_summaries(plan, period("2026-Q2"))["body"].tolist() == ["wg-b", "wg-test-plan", "sag"]
+
+
 # --- the plan as one picture --------------------------------------------------------------------
 
 
@@ -482,6 +490,23 @@ def test_plan_tree_of_the_real_plan_has_unique_ids_and_every_parent(seeded):
     by_id = tree.set_index("id")
     assert by_id.loc["activity:1.1.1.1", "status"] == "completed"  # "TERMINÉ" in the seed
     assert set(by_id[by_id["level"] != "activity"]["status"]) == {""}
+
+
+@pytest.mark.parametrize("depth", ["activity", "output"])
+def test_plan_tree_is_in_plan_order_whatever_the_order_of_the_statuses_given(seeded, depth):
+    # The real plan, its statuses reversed and shuffled: pillars, outcomes, outputs and activities by their positions.
+    with seeded.app_context():
+        strategy = db.session.scalar(select(Strategy))
+        services.ensure_periods(strategy)
+        db.session.commit()
+        statuses_df = data.activity_statuses(strategy, services.find_period(strategy, "2026-Q1"))
+        in_order = data.plan_tree(statuses_df, strategy, depth=depth)
+        for shuffled in (statuses_df.iloc[::-1], statuses_df.sample(frac=1, random_state=7)):
+            pd.testing.assert_frame_equal(data.plan_tree(shuffled.reset_index(drop=True), strategy, depth=depth),
+                                          in_order)
+    assert in_order[in_order["level"] == "output"]["label"].tolist() == [
+        "1.1.1", "1.1.2", "1.2.1", "1.2.2", "1.3.1", "1.3.2", "2.1.1", "2.2.1", "2.2.2", "2.3.3", "3.1.1", "3.1.2",
+        "3.2.1", "4.1.1", "4.2.1", "4.2.2", "4.2.3", "4.3.1", "4.4.1", "4.4.2"]
 
 
 def test_plan_tree_qualifies_ids_where_a_code_repeats_at_a_level(plan, make_plan):
