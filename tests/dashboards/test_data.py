@@ -509,6 +509,25 @@ def test_plan_tree_is_in_plan_order_whatever_the_order_of_the_statuses_given(see
         "3.2.1", "4.1.1", "4.2.1", "4.2.2", "4.2.3", "4.3.1", "4.4.1", "4.4.2"]
 
 
+def test_plan_tree_follows_outcomes_then_outputs_where_positions_disagree_with_them(app_ctx, make_plan):
+    # A plan imported in code order, where printed codes disagree with the tree: 1.1.1.1's place in the count comes
+    # after every other activity's, and output 1.1.2's after outcome 1.2's outputs. Each stays in its branch, in the
+    # order of the branches: outcome by outcome, output by output.
+    make_plan(pillars=1, outcomes=2, outputs=2, activities=2)
+    strategy = db.session.scalar(select(Strategy))
+    services.ensure_periods(strategy)
+    activity("1.1.1.1").position = 1000
+    db.session.scalar(select(Output).where(Output.code == "1.1.2")).position = 999
+    db.session.commit()
+    statuses_df = data.activity_statuses(strategy, period("2026-Q1"))
+    for given in (statuses_df, statuses_df.iloc[::-1].reset_index(drop=True)):
+        assert data.plan_tree(given, strategy)["id"].tolist() == [
+            "pillar:1", "outcome:1.1", "output:1.1.1", "activity:1.1.1.2", "activity:1.1.1.1",
+            "output:1.1.2", "activity:1.1.2.1", "activity:1.1.2.2",
+            "outcome:1.2", "output:1.2.1", "activity:1.2.1.1", "activity:1.2.1.2",
+            "output:1.2.2", "activity:1.2.2.1", "activity:1.2.2.2"]
+
+
 def test_plan_tree_qualifies_ids_where_a_code_repeats_at_a_level(plan, make_plan):
     output = db.session.scalar(select(Output).where(Output.code == "2.1.1"))
     output.code = "1.1.1"  # a printing slip: the same output code under two outcomes
