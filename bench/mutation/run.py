@@ -21,7 +21,12 @@ unmutated code fails a test.
 The score of each module, killed / (mutants - equivalent), is written into bench/RESULTS.md between its markers,
 with the test selection it was measured against (`all`, or a name listed under the table with its paths); rows of modules this run did not ask for are kept as they were.
 `--score-only` writes the table again from mutmut's last results without running anything (after a row was added
-to EQUIVALENT.md). The survivors that are not written down in EQUIVALENT.md are listed: each is a bug no test
+to EQUIVALENT.md).
+
+mutmut runs the tests on SQLite, where a row lock is not a thing: a mutant that drops one survives there. Such a
+mutant is written down in POSTGRESQL.md with the test of the PostgreSQL pass that kills it, and counts as killed.
+`--verify-postgresql URL` plants each of them in a copy of the last commit and runs its test against that server:
+every one must fail (and pass unmutated), or the command says which did not. The survivors that are not written down in EQUIVALENT.md are listed: each is a bug no test
 would catch.
 """
 import argparse
@@ -152,6 +157,58 @@ def equivalent_mutants() -> set[str]:
     return set(re.findall(r"^\| `([\w.]+__mutmut_\d+)`", text, flags=re.MULTILINE))
 
 
+def postgresql_rows() -> list[dict[str, str]]:
+    """The mutants POSTGRESQL.md lists as killed by a test of the PostgreSQL pass: name, file, the line as written
+    and as mutated (each in backquotes), the test's node id."""
+    rows = []
+    for line in (HERE / "POSTGRESQL.md").read_text().splitlines():
+        cells = re.findall(r"`([^`]+)`", line)
+        if line.startswith("| `") and len(cells) == 5:
+            rows.append(dict(zip(("name", "file", "written", "mutated", "test"), cells, strict=True)))
+    return rows
+
+
+def verify_postgresql(url: str) -> int:
+    """Plant each mutant of POSTGRESQL.md in a copy of the last commit and run its test on PostgreSQL at `url`;
+    0 when every test passes unmutated and fails with its mutant planted."""
+    import os
+    import tempfile
+
+    env = {**os.environ, "SIP_TEST_DATABASE_URL": url}
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="sip-pg-mutants-") as folder:
+        archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, check=True,
+                                 capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        for compiled in (ROOT / "sip" / "translations").rglob("*.mo"):
+            shutil.copy2(compiled, Path(folder) / compiled.relative_to(ROOT))
+
+        def passes(test: str) -> bool:
+            return subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test],
+                                  cwd=folder, env=env, capture_output=True).returncode == 0
+
+        for test in sorted({row["test"] for row in postgresql_rows()}):
+            if not passes(test):
+                failures.append(f"{test} fails with no mutant planted")
+        for row in postgresql_rows():
+            source = Path(folder) / row["file"]
+            original = source.read_text()
+            if original.count(row["written"]) != 1:
+                failures.append(f"{row['name']}: the line is not in {row['file']} exactly once")
+                continue
+            source.write_text(original.replace(row["written"], row["mutated"]))
+            try:
+                survived = passes(row["test"])
+            finally:
+                source.write_text(original)
+            print(f"{row['name']}: {'SURVIVED' if survived else 'killed'}")
+            if survived:
+                failures.append(f"{row['name']} survives {row['test']}")
+    print("\n".join(failures) or "every mutant of POSTGRESQL.md is killed on PostgreSQL")
+    return 1 if failures else 0
+
+
 def results() -> dict[str, str]:
     """Every mutant's state as mutmut reports it (killed, survived, timeout, no tests, …)."""
     out = subprocess.run([MUTMUT, "results", "--all", "true"], cwd=WORK, check=True,
@@ -167,6 +224,7 @@ def score_rows(states: dict[str, str], modules: list[str], equivalent: set[str],
                tests: str) -> tuple[dict[str, str], list[str]]:
     """A table row for each module asked for, keyed by module, and the survivors nobody has explained."""
     by_module: dict[str, Counter] = {module_name(m): Counter() for m in modules}
+    postgresql_killed = {row["name"] for row in postgresql_rows()}
     unexplained = []
     for name, state in states.items():
         module = next((m for m in by_module if name.startswith(m + ".")), None)
@@ -178,7 +236,8 @@ def score_rows(states: dict[str, str], modules: list[str], equivalent: set[str],
         if name in equivalent:
             by_module[module]["equivalent"] += 1
             continue
-        caught = state in ("killed", "timeout", "segfault")  # a mutant that hangs or crashes the tests is caught
+        # a mutant that hangs or crashes the tests is caught; so is one a test of the PostgreSQL pass kills
+        caught = state in ("killed", "timeout", "segfault") or name in postgresql_killed
         by_module[module]["killed" if caught else "survived"] += 1
         if not caught:
             unexplained.append(f"{name}: {state}")
@@ -241,7 +300,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--deselect", action="append", default=[], metavar="NODEID",
                         help="leave out a test that fails without any mutant (another change in progress)")
     parser.add_argument("--score-only", action="store_true", help="write the table from the last results, run nothing")
+    parser.add_argument("--verify-postgresql", metavar="URL",
+                        help="plant the mutants of POSTGRESQL.md and run their tests on this PostgreSQL server")
     args = parser.parse_args(argv)
+    if args.verify_postgresql:
+        return verify_postgresql(args.verify_postgresql)
     modules = args.modules or configured_modules()
     unknown = [m for m in modules if m not in configured_modules()]
     if unknown:
