@@ -220,7 +220,8 @@ def test_a_finished_activity_is_refused_naming_it(world):
 def test_continuing_with_no_next_plan_is_refused_but_closing_with_a_reason_is_not(world):
     world.next.state = "closed"  # no draft follows any more
     db.session.commit()
-    with pytest.raises(CycleError, match="^There is no next plan yet: import or prepare it first"):
+    with pytest.raises(CycleError, match="^There is no next plan yet: import or prepare it first, then say where the "
+                                         "activity continues.$"):
         services.decide_carry_over(old(world, "1.1.1.2"), "continue", world.actor, to_activity=new(world, "1.1.1.1"))
     services.decide_carry_over(old(world, "1.1.1.2"), "completed", world.actor, reason=REASON)
     assert carries() == [("1.1.1.2", "completed", None, REASON, world.actor.id)]
@@ -335,6 +336,25 @@ def test_open_and_never_opened_quarters_are_listed_by_year_then_quarter(world):
     check = services.closing_check(world.closing)
     assert [p.code for p in check.open_quarters] == ["2025-Q4", "2026-Q1", "2026-Q2"]
     assert [p.code for p in check.never_opened] == ["2023-Q4", "2024-Q1", "2024-Q2"]
+
+
+def test_the_closing_check_lists_amendments_and_action_points_by_number_whatever_order_they_were_stored_in(world):
+    # Stored with the higher number first (as a restored backup may hold them): SQLite hands rows back by number
+    # anyway, PostgreSQL in the order they were stored, so only the PostgreSQL pass tells a missing ORDER BY apart.
+    for number in (902, 901):
+        db.session.add(Amendment(id=number, strategy_id=world.closing.id, kind="edit_text", state="proposed",
+                                 activity_id=old(world, "1.1.1.1").id, rationale="Clearer."))
+    db.session.add(Meeting(id=900, body_id=world.group.id, kind="wg", title={"fr": "Réunion", "en": "Meeting"},
+                           starts_at=datetime(2026, 10, 1, 9, tzinfo=timezone.utc), languages=["en"]))
+    db.session.flush()
+    for number in (902, 901):  # due the same day
+        db.session.add(ActionPoint(id=number, meeting_id=900, text={"en": f"Point {number}"}, body_id=world.group.id,
+                                   due_on=date(2027, 1, 15), status="open"))
+    db.session.commit()
+    check = services.closing_check(world.closing)
+    assert [a.id for a in check.pending_amendments] == [901, 902]
+    assert [p.id for p in check.open_action_points] == [901, 902]
+    assert check.blocking[0] == "Amendments waiting for the SAG or the GLM: 901, 902."
 
 
 def test_with_no_open_quarter_no_report_is_listed(world):
