@@ -407,6 +407,19 @@ def test_digests_go_out_person_by_person_each_listing_its_items_in_the_order_the
     assert first.body.index("2026-Q2") < first.body.index("2026-Q3")
 
 
+def test_a_digests_items_of_the_same_moment_are_listed_in_the_order_they_were_written(ctx):
+    # Stored with the later-written item first (as a restored backup may hold them): SQLite hands rows back by
+    # number anyway, PostgreSQL in the order they were stored, so only the PostgreSQL pass tells the tie-break apart.
+    for number, period in ((902, "2026-Q3"), (901, "2026-Q2")):
+        db.session.add(Notification(id=number, user_id=ctx.ids["en"], kind="report_accepted",
+                                    event_key=f"same-moment-{number}", created_at=NOW - timedelta(hours=1),
+                                    endpoint=LINK[0], endpoint_args=LINK[1], params=REPORT | {"period": period}))
+        db.session.commit()
+    assert services.send_digests(now=NOW) == 1
+    body = db.session.scalar(select(OutboxMail.body).where(OutboxMail.kind == "digest"))
+    assert body.index("2026-Q2") < body.index("2026-Q3")
+
+
 def test_the_digest_query_locks_only_the_notifications_and_skips_those_another_run_holds(ctx, monkeypatch):
     from sqlalchemy.dialects import postgresql
 
