@@ -511,21 +511,34 @@ def test_plan_tree_is_in_plan_order_whatever_the_order_of_the_statuses_given(see
 
 def test_plan_tree_follows_outcomes_then_outputs_where_positions_disagree_with_them(app_ctx, make_plan):
     # A plan imported in code order, where printed codes disagree with the tree: 1.1.1.1's place in the count comes
-    # after every other activity's, and output 1.1.2's after outcome 1.2's outputs. Each stays in its branch, in the
-    # order of the branches: outcome by outcome, output by output.
+    # after every other activity's, output 1.1.2's after outcome 1.2's outputs, and 1.2.2 comes before 1.2.1. Each
+    # stays in its branch, in the order of the branches (outcome by outcome, output by output), not of the codes.
     make_plan(pillars=1, outcomes=2, outputs=2, activities=2)
     strategy = db.session.scalar(select(Strategy))
     services.ensure_periods(strategy)
     activity("1.1.1.1").position = 1000
     db.session.scalar(select(Output).where(Output.code == "1.1.2")).position = 999
+    db.session.scalar(select(Output).where(Output.code == "1.2.2")).position = 0
     db.session.commit()
     statuses_df = data.activity_statuses(strategy, period("2026-Q1"))
     for given in (statuses_df, statuses_df.iloc[::-1].reset_index(drop=True)):
         assert data.plan_tree(given, strategy)["id"].tolist() == [
             "pillar:1", "outcome:1.1", "output:1.1.1", "activity:1.1.1.2", "activity:1.1.1.1",
             "output:1.1.2", "activity:1.1.2.1", "activity:1.1.2.2",
-            "outcome:1.2", "output:1.2.1", "activity:1.2.1.1", "activity:1.2.1.2",
-            "output:1.2.2", "activity:1.2.2.1", "activity:1.2.2.2"]
+            "outcome:1.2", "output:1.2.2", "activity:1.2.2.1", "activity:1.2.2.2",
+            "output:1.2.1", "activity:1.2.1.1", "activity:1.2.1.2"]
+
+
+def test_plan_tree_counts_each_activity_once_when_given_several_quarters_rows(plan):
+    # Two quarters' statuses of the same activities: the first row of each activity is the one drawn and counted.
+    report("wg-test-plan", "2026-Q1", "accepted", {A1: "on_track", A2: "on_track", A3: "delayed"})
+    two_quarters = pd.concat([data.activity_statuses(plan, period("2026-Q1"), pillar=1),
+                              data.activity_statuses(plan, period("2026-Q2"), pillar=1).assign(status="completed")],
+                             ignore_index=True)
+    tree = data.plan_tree(two_quarters, plan, depth="output")
+    assert tree.set_index("id").loc["output:1.1.1", "counts"] == {"on_track": 2, "delayed": 1}
+    assert data.plan_tree(two_quarters, plan)["id"].tolist() == [
+        "pillar:1", "outcome:1.1", "output:1.1.1", "activity:1.1.1.1", "activity:1.1.1.2", "activity:1.1.1.3"]
 
 
 def test_plan_tree_qualifies_ids_where_a_code_repeats_at_a_level(plan, make_plan):
