@@ -432,12 +432,6 @@ def _update_query(*conditions):
     )
 
 
-def quarter_statuses(period: ReportingPeriod) -> dict[int, str]:
-    """Each activity's status as of the quarter: its row of the status table (one query)."""
-    return dict(db.session.execute(
-        select(ActivityStatus.activity_id, ActivityStatus.status).where(ActivityStatus.period_id == period.id)).all())
-
-
 def latest_updates(strategy_id: int, period: ReportingPeriod) -> dict[int, Update]:
     """Each activity's latest accepted update as of the period: the update that set its status there, as the
     status table's row of that quarter names it (none for an activity whose status is still the plan's). One
@@ -530,10 +524,10 @@ def _plan_texts(strategy_id: int, lang: str) -> tuple[dict, dict, dict]:
 
 
 def _pillars(strategy_id: int, statuses: pd.DataFrame, counts: pd.DataFrame, lang: str,
-             of_quarter: dict[int, str], latest: dict[int, Update], notes: dict[int, list[Update]]) -> list[PillarItem]:
+             latest: dict[int, Update], notes: dict[int, list[Update]]) -> list[PillarItem]:
     """The plan as sections: pillar → outcome → output → activity, in plan order (the statuses' order); each
-    activity with its status row of the quarter (`of_quarter`), the update that set it and the quarter's
-    contribution notes."""
+    activity with its status of the quarter (its row in `statuses`, the status table's), the update that set it and
+    the quarter's contribution notes."""
     texts, outcome_texts, output_texts = _plan_texts(strategy_id, lang)
     bodies = _responsibilities(strategy_id, lang)
     pillars: dict[int, PillarItem] = {}
@@ -553,7 +547,7 @@ def _pillars(strategy_id: int, statuses: pd.DataFrame, counts: pd.DataFrame, lan
                                               output_texts.get((number, row["outcome"], row["output"]), "")))
         activity_id = int(row["activity_id"])
         outcome.outputs[-1].activities.append(ActivityItem(
-            activity_id, row["code"], row[f"text_{lang}"], of_quarter.get(activity_id, row["status"]),
+            activity_id, row["code"], row[f"text_{lang}"], row["status"],
             bodies.get(activity_id, []),
             latest.get(activity_id), notes.get(activity_id, [])))
     return list(pillars.values())
@@ -585,8 +579,8 @@ def build_pack(strategy: Strategy, period: ReportingPeriod, lang: str, today: da
         at_risk=data.at_risk(strategy, period),
         changes=data.changes_between(strategy, period, previous),
         summaries=data.group_summaries(strategy, period),
-        pillars=_pillars(strategy.id, statuses, counts, lang, quarter_statuses(period),
-                         latest_updates(strategy.id, period), contributions(strategy.id, period)),
+        pillars=_pillars(strategy.id, statuses, counts, lang, latest_updates(strategy.id, period),
+                         contributions(strategy.id, period)),
         body_names=_body_names(lang),
         labels=chart_labels(),
         glm=glm, window_periods=shown, pending_amendments=pending, applied_amendments=applied,
