@@ -9,6 +9,7 @@ from sip.dashboards.selection import Periods
 from sip.exports import services as export_services
 from sip.exports.content import build_pack, default_period, redact, update_history
 from sip.extensions import db
+from sip.bodies.models import Body
 from sip.plan.models import Activity, Strategy
 from sip.plan.queries import current_strategy
 from sip.reporting import services
@@ -157,3 +158,28 @@ def test_update_history_leaves_out_a_retired_activity_and_keeps_every_other_upda
         rows = [(update.period, activity.code, update.status) for activity, update in update_history(pack)]
     assert rows == [("2026-Q2", "1.1.1.2", "at_risk"), ("2026-Q2", "2.1.1.1", "completed"),
                     ("2026-Q3", "2.1.1.2", "on_track")]
+
+
+def test_contribution_notes_are_the_quarters_accepted_ones_listed_by_group_under_their_activity(quarters, make_report):
+    # Notes written beside the accountable group's update. wg-zulu's is accepted first, yet wg-alpha comes first
+    # (by address); a note of another quarter, one in a report not accepted and an update that is no note stay out.
+    with quarters.app_context():
+        db.session.add_all([Body(slug=slug, kind="working_group", name={"fr": slug, "en": slug}, aliases=[])
+                            for slug in ("wg-zulu", "wg-alpha", "wg-pending")])
+        db.session.commit()
+    make_report("wg-zulu", "2026-Q3", "accepted", {"2.1.1.2": {"contribution": True, "achievements": "ZULU NOTE"},
+                                                   "1.1.1.2": {"contribution": False, "achievements": "NO NOTE"}},
+                submitted_on=date(2026, 10, 1))
+    make_report("wg-alpha", "2026-Q3", "accepted", {"2.1.1.2": {"contribution": True, "achievements": "ALPHA NOTE"},
+                                                    "1.1.1.1": {"contribution": True, "achievements": "ON 1.1.1.1"}},
+                submitted_on=date(2026, 10, 2))
+    make_report("wg-alpha", "2026-Q2", "accepted", {"2.1.1.2": {"contribution": True, "achievements": "Q2 NOTE"}},
+                submitted_on=date(2026, 7, 2))
+    make_report("wg-pending", "2026-Q3", "submitted", {"2.1.1.2": {"contribution": True, "achievements": "PENDING"}})
+    pack = activities_of(pack_of(quarters, "2026-Q3"))
+    assert [(n.body, n.period, n.achievements, n.contribution) for n in pack["2.1.1.2"].contributions] == [
+        ("wg-alpha", "2026-Q3", "ALPHA NOTE", True), ("wg-zulu", "2026-Q3", "ZULU NOTE", True)]
+    assert [n.achievements for n in pack["1.1.1.1"].contributions] == ["ON 1.1.1.1"]
+    assert pack["1.1.1.2"].contributions == [] and pack["2.1.1.1"].contributions == []
+    assert [n.achievements for n in activities_of(pack_of(quarters, "2026-Q2"))["2.1.1.2"].contributions] == [
+        "Q2 NOTE"]
