@@ -10,7 +10,7 @@ from sip.exports import services as export_services
 from sip.exports.content import build_pack, default_period, redact, update_history
 from sip.extensions import db
 from sip.bodies.models import Body
-from sip.plan.models import Activity, Strategy
+from sip.plan.models import Activity, Pillar, Responsibility, Strategy
 from sip.plan.queries import current_strategy
 from sip.reporting import services
 from sip.reporting import statuses
@@ -183,3 +183,41 @@ def test_contribution_notes_are_the_quarters_accepted_ones_listed_by_group_under
     assert pack["1.1.1.2"].contributions == [] and pack["2.1.1.1"].contributions == []
     assert [n.achievements for n in activities_of(pack_of(quarters, "2026-Q2"))["2.1.1.2"].contributions] == [
         "Q2 NOTE"]
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", {"pillar": ("Pillar one", "Goal one"), "outcome": "Outcome one", "output": "Output one",
+            "bodies": [("Test WG", "Lead"), ("SWG", "Contributor"), ("wg-nameless", "steward")]}),
+    ("fr", {"pillar": ("Pilier un", "But un"), "outcome": "Réalisation un", "output": "Produit un",
+            "bodies": [("GT essai", "Responsable"), ("DGT", "Contributeur"), ("wg-nameless", "steward")]}),
+])
+def test_the_pack_names_pillars_outcomes_outputs_and_bodies_in_its_language_from_its_own_plan(quarters, make_plan,
+                                                                                              lang, words):
+    # A second plan with the same codes and other words: nothing of it shows. Bodies come in their order, by their
+    # short name where they have one, else their name, else their address; an unknown role is shown as it is stored.
+    make_plan(pillars=1, code="other")
+    with quarters.app_context():
+        other = db.session.scalar(select(Strategy).where(Strategy.code == "other"))
+        ours = db.session.scalar(select(Pillar).where(Pillar.strategy_id != other.id, Pillar.number == 1))
+        ours.title, ours.goal = {"en": "Pillar one", "fr": "Pilier un"}, {"en": "Goal one", "fr": "But un"}
+        ours.outcomes[0].text = {"en": "Outcome one", "fr": "Réalisation un"}
+        ours.outcomes[0].outputs[0].text = {"en": "Output one", "fr": "Produit un"}
+        theirs = db.session.scalar(select(Pillar).where(Pillar.strategy_id == other.id))
+        theirs.title = theirs.goal = {"en": "OTHER", "fr": "AUTRE"}
+        theirs.outcomes[0].text = theirs.outcomes[0].outputs[0].text = {"en": "OTHER", "fr": "AUTRE"}
+        second = db.session.scalar(select(Body).where(Body.slug == "wg-second"))
+        second.short_name = {"en": "SWG", "fr": "DGT"}
+        nameless = Body(slug="wg-nameless", kind="working_group", name={}, aliases=[])
+        db.session.add(nameless)
+        db.session.flush()
+        activity = db.session.scalar(select(Activity).where(Activity.code == "1.1.1.1",
+                                                            Activity.strategy_id != other.id))
+        activity.responsibilities[0].position = 0
+        db.session.add_all([Responsibility(activity_id=activity.id, body_id=nameless.id, role="steward", position=5),
+                            Responsibility(activity_id=activity.id, body_id=second.id, role="contributor", position=2)])
+        db.session.commit()
+    pack = pack_of(quarters, "2026-Q3", lang)
+    pillar = pack.pillars[0]
+    assert (pillar.title, pillar.goal) == words["pillar"]
+    assert (pillar.outcomes[0].text, pillar.outcomes[0].outputs[0].text) == (words["outcome"], words["output"])
+    assert activities_of(pack)["1.1.1.1"].bodies == words["bodies"]
