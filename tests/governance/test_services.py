@@ -1,4 +1,5 @@
 """Amendment services: who may propose what, the state machine, and what applying each kind does to the plan."""
+import copy
 from datetime import date
 
 import pytest
@@ -107,6 +108,7 @@ def test_the_secretariat_proposes_on_behalf_of_the_rome_support_team(seeded, wor
      "listed twice"),
 ])
 def test_a_malformed_change_is_refused_with_what_to_fix_and_nothing_changes(seeded, world, change, message):
+    change = copy.deepcopy(change)  # the parametrised dict is shared by every run of the test in one process
     with seeded.app_context():
         before = snapshot()
         kind = change.pop("kind")
