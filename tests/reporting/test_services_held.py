@@ -248,6 +248,16 @@ def test_a_draft_keeps_an_activity_completed_meanwhile_even_synced_and_a_submitt
     assert [a.code for a in services.reportable_activities(ctx.body, q3)] == [FIRST, SECOND]
 
 
+def test_saving_a_draft_again_keeps_an_activity_completed_meanwhile_with_its_text(ctx):
+    draft = ctx.write()  # 2026-Q4, both activities
+    q3 = ctx.write(ctx.complete(status="completed"), code="2026-Q3", submit=True)
+    services.accept_report(q3, ctx.secretariat)
+    saved = ctx.write()  # the group saves its draft again: the completed activity's update is still theirs to edit
+    assert saved.id == draft.id
+    assert sorted(u.activity.code for u in saved.updates) == [FIRST, SECOND]
+    assert entries("report.update_removed") == []
+
+
 # --- plan changes reaching open reports -----------------------------------------------------------
 
 
