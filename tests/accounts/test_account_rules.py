@@ -4,35 +4,21 @@ from types import SimpleNamespace
 import pytest
 
 from sip.accounts import permissions as rules
-from tests.rule_people import ANONYMOUS, body, someone
+from tests.rule_people import body, common_bodies, common_people, someone
 
 
 @pytest.fixture
 def town(models):
     """The bodies and people (not saved): a working group, the Rome support team (the secretariat), the SAG."""
-    wg, other_wg = body("wg-training"), body("wg-data")
-    team = body("rome-support-team", "support_team")
-    sag = body("sag", "advisory_group")
+    wg, team, sag = common_bodies().values()
+    other_wg = body("wg-data")
     people = {
-        "lead": someone((wg, "lead")),
+        **common_people(wg, team, sag),
         "co_lead": someone((wg, "co_lead")),
-        "member": someone((wg, "member")),
         "other_member": someone((other_wg, "member")),
-        "former_lead": someone((wg, "lead"), ended=True),
-        "deactivated_lead": someone((wg, "lead"), active=False),
-        "sag": someone((sag, "member")),
         "sag_lead": someone((sag, "lead")),
         "deactivated_sag": someone((sag, "member"), active=False),
-        "secretariat": someone((team, "member")),
-        "team_lead": someone((team, "lead")),
-        "former_secretariat": someone((team, "member"), ended=True),
-        "deactivated_secretariat": someone((team, "member"), active=False),
-        "admin": someone(admin=True),
-        "deactivated_admin": someone(admin=True, active=False),
         "all_hats": someone((team, "member"), (sag, "member"), (wg, "lead"), (other_wg, "member")),
-        "viewer": someone(),
-        "anonymous": ANONYMOUS,
-        "nobody": None,
     }
     return {"bodies": {"wg": wg, "other_wg": other_wg, "team": team, "sag": sag}, "people": people}
 

@@ -1,6 +1,7 @@
 """The reporting rules (sip/reporting/permissions.py), function by function, with the people that tell their branches
-apart: a group's lead, co-lead and member, a former lead whose membership ended, a deactivated lead, the SAG, the
-secretariat, an admin, a focal point, a viewer, a signed-out visitor and no user at all.
+apart: the common people of tests/rule_people.py (a group's lead and member, a former and a deactivated lead, the SAG,
+the secretariat with its lead, a former and a deactivated member, an admin and a deactivated admin, a viewer, a
+signed-out visitor and no user at all), with a co-lead, a focal point and a deactivated focal point.
 
 The bodies: a working group (its lead and co-lead submit, its members write), the Rome support team (no lead: any
 member submits; it is also the secretariat), the SAG, the cluster (a focal point files), the country teams (the
@@ -9,7 +10,7 @@ import pytest
 
 from sip.reporting import permissions as rules
 from sip.reporting.models import GroupReport, ReportingPeriod
-from tests.rule_people import ANONYMOUS, body, someone
+from tests.rule_people import body, common_bodies, common_people, someone
 
 FOCAL_ID, FORMER_FOCAL_ID = 4001, 4002
 
@@ -17,9 +18,7 @@ FOCAL_ID, FORMER_FOCAL_ID = 4001, 4002
 @pytest.fixture
 def town(models):
     """The bodies and people (not saved)."""
-    wg = body("wg-training")
-    team = body("rome-support-team", "support_team")
-    sag = body("sag", "advisory_group")
+    wg, team, sag = common_bodies().values()
     bodies = {
         "wg": wg, "team": team, "sag": sag,
         "cluster": body("glc", "cluster", focal_point_id=FOCAL_ID),
@@ -29,20 +28,10 @@ def town(models):
         "wg_with_focal": body("wg-odd", focal_point_id=FOCAL_ID),  # a group of people: a focal point counts for nothing
     }
     people = {
-        "lead": someone((wg, "lead")),
+        **common_people(wg, team, sag),
         "co_lead": someone((wg, "co_lead")),
-        "member": someone((wg, "member")),
-        "former_lead": someone((wg, "lead"), ended=True),
-        "deactivated_lead": someone((wg, "lead"), active=False),
-        "sag": someone((sag, "member")),
-        "secretariat": someone((team, "member")),
-        "admin": someone(admin=True),
-        "former_secretariat": someone((team, "member"), ended=True),
         "focal": someone(user_id=FOCAL_ID),
         "deactivated_focal": someone(user_id=FORMER_FOCAL_ID, active=False),
-        "viewer": someone(),
-        "anonymous": ANONYMOUS,
-        "nobody": None,
     }
     return {"bodies": bodies, "people": people}
 
@@ -93,10 +82,10 @@ def test_a_body_without_a_focal_point_has_none(town):
 
 FILES = {
     "wg": {"lead", "co_lead", "member"},
-    "team": {"secretariat"},  # its members (the admin is the secretariat, not a member of the team)
+    "team": {"secretariat", "team_lead"},  # its members (the admin is the secretariat, not a member of the team)
     "sag": {"sag"},
     "cluster": {"focal"},
-    "country": {"secretariat", "admin"},  # reported by the secretariat on its behalf
+    "country": {"secretariat", "team_lead", "admin"},  # reported by the secretariat on its behalf
     "orphan": set(),
     "left_focal": set(),
     "wg_with_focal": set(),
@@ -114,8 +103,8 @@ def test_who_submits_each_body_s_report(town, which):
     check(town, rules.submits_for, SUBMITS[which], town["bodies"][which])
 
 
-SIGNED_IN = {"lead", "co_lead", "member", "former_lead", "sag", "secretariat", "admin", "former_secretariat", "focal",
-             "viewer"}
+SIGNED_IN = {"lead", "co_lead", "member", "former_lead", "sag", "secretariat", "team_lead", "admin",
+             "former_secretariat", "focal", "viewer"}
 
 
 def test_anyone_signed_in_may_open_the_reports_pages(town):
@@ -124,7 +113,7 @@ def test_anyone_signed_in_may_open_the_reports_pages(town):
 
 # --- who sees a report --------------------------------------------------------------------------------------------
 
-SECRETARIAT = {"secretariat", "admin"}
+SECRETARIAT = {"secretariat", "team_lead", "admin"}
 WG_FILERS = {"lead", "co_lead", "member"}
 SEES_WG_REPORT = {
     "draft": SECRETARIAT | WG_FILERS,
