@@ -740,3 +740,23 @@ def test_syncing_loads_each_reports_updates_body_and_period_with_the_reports(see
     with counting_queries(seeded) as count:
         assert services.sync_open_reports(strategy_id, [added_id]) == 2
     assert count() == QUERIES_TO_SYNC_TWO_REPORTS
+
+
+def test_a_first_report_on_a_quarter_of_a_plan_not_yet_current_covers_that_plans_activities(ctx):
+    """The secretariat may open a quarter of the next plan (a draft) early; the group's first save there files on
+    the next plan's activities, not on the current plan's."""
+    from tests.cycles.test_carry_over import build_next_plan
+
+    draft = db.session.get(Strategy, build_next_plan())
+    for activity in db.session.scalars(select(Activity).where(Activity.strategy_id == draft.id)):
+        activity.accountable_body_id = ctx.body.id
+    services.ensure_periods(draft)
+    db.session.commit()
+    period = services.find_period(draft, "2027-Q1")
+    services.open_period(period, date(2027, 4, 15), ctx.secretariat, opens_on=date(2027, 1, 1))
+
+    report = services.save_report(ctx.body, period, ctx.lead, 0, "Early start.", {})
+    db.session.commit()
+
+    assert sorted(u.activity.code for u in report.updates) == ["1.1.1.1", "1.1.1.2", "1.1.1.3"]
+    assert {u.activity.strategy_id for u in report.updates} == {draft.id}
