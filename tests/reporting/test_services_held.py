@@ -162,6 +162,17 @@ def test_a_closed_period_cannot_be_opened_again_and_nothing_is_written(ctx):
     assert (autumn.state, autumn.due_on) == ("closed", date(2027, 1, 15)) and len(entries("period.opened")) == opened
 
 
+def test_a_due_date_before_the_opening_day_is_refused_in_words_and_nothing_is_written(ctx):
+    spring = services.find_period(ctx.strategy, "2026-Q2")
+    with pytest.raises(ReportError, match=r"^The due date must not be before the day the period opens\.$"):
+        services.open_period(spring, date(2026, 3, 31), actor=ctx.secretariat, opens_on=date(2026, 4, 1))
+    db.session.rollback()
+    spring = services.find_period(ctx.strategy, "2026-Q2")
+    assert (spring.state, spring.due_on) == ("upcoming", None)
+    services.open_period(spring, date(2026, 4, 1), actor=ctx.secretariat, opens_on=date(2026, 4, 1))  # the same day
+    assert (spring.state, spring.due_on) == ("open", date(2026, 4, 1))
+
+
 def test_closing_a_period_is_committed_and_audited_with_the_actor(ctx):
     services.close_period(ctx.period(), ctx.secretariat)
     db.session.rollback()
@@ -231,6 +242,14 @@ def test_a_body_reports_on_open_activities_it_is_accountable_or_responsible_for_
     db.session.add(Responsibility(activity_id=ctx.activity(FIRST).id, body_id=solo.id, role="member"))
     db.session.commit()
     assert [a.code for a in services.reportable_activities(solo)] == [FIRST]
+
+
+def test_an_activity_placed_first_in_the_plan_comes_first_in_the_report_though_written_last(ctx):
+    # An amendment adds an activity at the head of the plan: the latest row, with the highest code, in first place.
+    first_place = add_activity(ctx, "3.1.1.99")
+    first_place.position = 0
+    db.session.commit()
+    assert [a.code for a in services.reportable_activities(ctx.body)] == ["3.1.1.99", FIRST, SECOND]
 
 
 def test_a_draft_keeps_an_activity_completed_meanwhile_even_synced_and_a_submitted_one_covers_its_updates(ctx):
