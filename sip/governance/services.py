@@ -394,7 +394,9 @@ def propose_many(strategy: Strategy, changes: list[Change], rationale: str, acto
         raise GovernanceError(_("No amendment was created."), problems or [_("There is no change to propose.")])
     for amendment in amendments:
         _audit_proposed(amendment, actor)
-    audit.record("amendments.proposed_together", "strategy", strategy.id, user_id=_id(actor), rationale=rationale,
+    # The batch's entry states the rationale as each amendment stores it (trimmed), not as it was typed.
+    audit.record("amendments.proposed_together", "strategy", strategy.id, user_id=_id(actor),
+                 rationale=amendments[0].rationale,
                  after={"origin": origin, "note": origin_note, "amendments": [a.id for a in amendments]})
     signals.amendments_proposed.send(strategy, amendments=amendments, actor=actor)
     db.session.commit()

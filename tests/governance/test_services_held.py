@@ -649,7 +649,8 @@ def test_a_duplicate_in_another_plan_or_of_another_kind_does_not_count(seeded, w
 
 
 def test_several_changes_are_proposed_together_audited_and_announced_once(seeded, world):
-    """propose_many writes each amendment with the origin, one audit entry each and one for the batch."""
+    """propose_many writes each amendment with the origin, one audit entry each and one for the batch, each with the
+    rationale as stored (trimmed)."""
     with seeded.app_context():
         strategy = current_strategy()
         with caught(signals.amendments_proposed) as sent:
@@ -657,7 +658,7 @@ def test_several_changes_are_proposed_together_audited_and_announced_once(seeded
                 Change("retire", activity=activity(TRAINING), retire_as="completed"),
                 Change("add", output=output("3.1.1"), code="3.1.1.3", text=NEW_TEXT,
                        responsibilities=[{"body": "wg-training", "role": "lead"}]),
-            ], "The 2027 revision.", person(world, "secretariat"), origin="import", origin_note="sip-2027.docx")
+            ], "  The 2027 revision.\n", person(world, "secretariat"), origin="import", origin_note="sip-2027.docx")
         ids = [a.id for a in made]
         found = [fresh(i) for i in ids]
         assert [(a.kind, a.origin, a.origin_note, a.rationale, a.proposing_body.slug) for a in found] == [
