@@ -81,13 +81,8 @@ def write_csv(columns: list[Column], rows: list) -> bytes:
     writer.writerow([csv_cell(column.header) for column in columns])
     writer.writerow([core_tag(column.hxl) for column in columns])
     for row in rows:
-        writer.writerow([csv_cell(_blank(column.value(row))) for column in columns])
+        writer.writerow([csv_cell(column.value(row)) for column in columns])  # csv_cell writes None as ""
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _blank(value):
-    """None as an empty cell."""
-    return "" if value is None else value
 
 
 def activities_csv(pack: Pack) -> bytes:
