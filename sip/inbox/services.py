@@ -178,16 +178,14 @@ def preferences(user) -> dict[str, str]:
     return {kind: chosen.get(kind, spec.default) for kind, spec in KINDS.items()}
 
 
-def _set(user_id: int, kind: str, delivery: str) -> bool:
-    """Store one choice (without committing); True when it changed."""
+def _set(user_id: int, kind: str, delivery: str) -> None:
+    """Store one choice (without committing)."""
     row = db.session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user_id,
                                                                  NotificationPreference.kind == kind))
-    current = row.delivery if row is not None else default_delivery(kind)
     if row is None:
         db.session.add(NotificationPreference(user_id=user_id, kind=kind, delivery=delivery))
     else:
         row.delivery = delivery
-    return current != delivery
 
 
 def save_preferences(user, choices: dict[str, str]) -> dict[str, list[str]]:
