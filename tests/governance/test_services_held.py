@@ -1143,6 +1143,22 @@ def test_glm_periods_are_the_plans_glm_quarters_newest_first(seeded, world):
                                                                     "2025-Q1", "2024-Q2"]
 
 
+def test_the_day_the_sag_endorsed_is_its_utc_day_whatever_the_server_s_time_zone(monkeypatch):
+    """The GLM date is checked against the day of the SAG's endorsement in UTC, as stored, on a server set to New York
+    too: SQLite gives the moment back without its zone (already UTC), PostgreSQL with it."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert services._utc_day(datetime(2026, 7, 1, 23, 30)) == date(2026, 7, 1)  # naive: UTC already
+        assert services._utc_day(datetime(2026, 7, 2, 1, 30, tzinfo=timezone.utc)) == date(2026, 7, 2)
+        assert services._utc_day(datetime(2026, 7, 1, 22, 0, tzinfo=timezone(timedelta(hours=-4)))) == date(2026, 7, 2)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
 # --- what applying each kind writes -------------------------------------------------------------
 
 
