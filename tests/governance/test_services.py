@@ -126,12 +126,15 @@ def test_an_unchanged_text_or_unchanged_bodies_are_refused(seeded, world):
     with seeded.app_context():
         current = activity(TRAINING)
         same_bodies = [{"body": r.body.slug, "role": r.role} for r in current.responsibilities]
-        for change, message in ((Change("edit_text", activity=current, text=dict(current.text)), "unchanged"),
-                                (Change("responsibilities", activity=current, responsibilities=same_bodies),
-                                 "already responsible")):
+        for change, message in (
+            (Change("edit_text", activity=current, text=dict(current.text)),
+             "The text is unchanged; change the wording to propose it."),
+            (Change("responsibilities", activity=current, responsibilities=same_bodies),
+             "These are the bodies already responsible, with the same accountable body; change them to propose it."),
+        ):
             with pytest.raises(GovernanceError) as refusal:
                 services.propose(current_strategy(), change, "Because.", person(world, "wg_lead"))
-            assert message in " ".join(refusal.value.problems)
+            assert refusal.value.problems == [message]  # word for word, and nothing else
 
 
 def test_the_same_open_proposal_twice_is_refused(seeded, world, propose):
