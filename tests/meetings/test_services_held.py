@@ -89,6 +89,37 @@ def test_a_meeting_is_stored_as_typed_cleaned_in_utc_and_audited(ctx):
                            "period": glm_period().id}
 
 
+def test_a_meeting_s_start_is_stored_in_utc_whatever_the_server_s_time_zone(ctx, monkeypatch):
+    """09:30 in Nairobi is 06:30 UTC, written with a UTC offset, on a server set to New York too."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        fields, problems = services.check_meeting(data(starts=datetime(2026, 11, 20, 9, 30), timezone="Africa/Nairobi"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert problems == []
+    assert fields["starts_at"].isoformat() == "2026-11-20T06:30:00+00:00"
+
+
+@pytest.mark.parametrize("kind", ["glm", "sag"])
+def test_a_group_s_lead_may_not_call_a_glm_or_a_sag_consultation_for_the_group(ctx, kind):
+    """Those two kinds are the secretariat's, whichever body the lead names (the permission reads the kind asked)."""
+    with pytest.raises(services.NotAllowed, match=exactly(
+            "You may not create this meeting: the secretariat creates GLM plenaries and SAG consultations, a group's "
+            "lead the group's meetings.")):
+        services.create_meeting(data(kind=kind), ctx("wg_lead"))
+    assert db.session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_typed_text_keeps_its_lines_whatever_the_line_ends(ctx):
+    """Windows (CR LF) and old Mac (CR) line ends become one line end each; spaces around go."""
+    assert services._clean("  We met.\r\nWe agreed.\rWe left.\n ") == "We met.\nWe agreed.\nWe left."
+    assert services._clean(None) == ""
+
+
 def test_a_meeting_other_than_a_glm_keeps_no_period_and_an_online_one_no_place(ctx):
     meeting = services.create_meeting(data(kind="other", period=glm_period(), place="   ",
                                            link="http://meet.example.org/x", duration_minutes=1), ctx("wg_lead"))
