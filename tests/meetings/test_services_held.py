@@ -481,6 +481,32 @@ def test_a_vote_may_count_every_partner_present_and_no_more_and_says_so_in_the_s
     assert services.check_verdict(meeting, most)[0] is True  # counted (too many for the room, but a number)
 
 
+def test_a_glm_held_where_the_day_has_already_turned_is_recorded_on_its_own_day(ctx, world, monkeypatch):
+    """A plenary in a time zone ahead of UTC meets on a day the server's UTC clock has not reached yet: its verdict is
+    recorded and dated on the meeting's own day, not refused as a date in the future."""
+    from sip.governance import services as governance_services
+
+    rome = ctx("secretariat")
+    meeting = glm_with_attendance(world)
+    meeting.timezone = "Pacific/Kiritimati"  # UTC+14
+    meeting.starts_at = datetime(2026, 11, 20, 20, 0, tzinfo=timezone.utc)  # 21 November, 10:00 there
+    db.session.commit()
+    assert meeting.local_date == date(2026, 11, 21)
+    made = endorsed_amendment(world)
+
+    class ServerDay(date):
+        @classmethod
+        def today(cls):
+            return date(2026, 11, 20)  # the server's UTC day: the plenary's eve
+
+    monkeypatch.setattr(services, "date", ServerDay)
+    monkeypatch.setattr(governance_services, "date", ServerDay)
+    decision = services.record_verification(meeting, made, rome, services.Verdict("consensus", verified=True))
+    amendment = db.session.get(Amendment, made.id)
+    assert (db.session.get(Decision, decision.id).outcome, amendment.state, amendment.glm_on) == (
+        "verified", "applied", date(2026, 11, 21))
+
+
 def test_a_consensus_verification_applies_the_amendment_and_records_the_decision_audited(ctx, world):
     rome = ctx("secretariat")
     meeting = glm_with_attendance(world)
